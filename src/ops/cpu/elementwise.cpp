@@ -1,0 +1,107 @@
+// CPU elementwise kernels: fill, copy (with casts), unary, binary, compare, where. The per-element
+// math lives in ops/math/elementwise_math.h, shared with the CUDA twins.
+#include "ops/cpu/strided.h"
+#include "ops/kernels.h"
+
+namespace kdup::cpu {
+
+void fill(Tensor& out, double value) {
+  dispatch_all(out.dtype(), "fill", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    T* p = out.data<T>();
+    const T v = static_cast<T>(value);
+    const int64_t n = out.numel();
+#pragma omp parallel for if (n > kParallelGrain)
+    for (int64_t i = 0; i < n; ++i) p[i] = v;
+  });
+}
+
+void copy(const Tensor& src, Tensor& dst) {
+  dispatch_all(src.dtype(), "copy", [&](auto src_tag) {
+    using S = typename decltype(src_tag)::type;
+    dispatch_all(dst.dtype(), "copy", [&](auto dst_tag) {
+      using D = typename decltype(dst_tag)::type;
+      const S* s = src.data<S>();
+      D* d = dst.data<D>();
+      const int64_t rows = row_count(dst), len = row_length(dst);
+      const int64_t ss = row_stride(src), ds = row_stride(dst);
+#pragma omp parallel for if (dst.numel() > kParallelGrain)
+      for (int64_t r = 0; r < rows; ++r) {
+        const S* sr = s + row_offset(src, r);
+        D* dr = d + row_offset(dst, r);
+        for (int64_t i = 0; i < len; ++i) dr[i * ds] = static_cast<D>(sr[i * ss]);
+      }
+    });
+  });
+}
+
+void unary(UnaryOp op, const Tensor& x, Tensor& out, double a, double b) {
+  dispatch_floating(x.dtype(), "unary", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* px = x.data<T>();
+    T* po = out.data<T>();
+    const T ta = static_cast<T>(a), tb = static_cast<T>(b);
+    const int64_t n = x.numel();
+#pragma omp parallel for if (n > kParallelGrain)
+    for (int64_t i = 0; i < n; ++i) po[i] = unary_math(op, px[i], ta, tb);
+  });
+}
+
+// Applies f(a_element, b_element) -> out_element over views broadcast to out's shape.
+template <class A, class B, class O, class F>
+static void map_broadcast(const Tensor& a, const Tensor& b, Tensor& out, F f) {
+  const A* pa = a.data<A>();
+  const B* pb = b.data<B>();
+  O* po = out.data<O>();
+  const int64_t n = out.numel();
+  if (a.is_contiguous() && b.is_contiguous()) {  // same shape, dense: one flat loop
+#pragma omp parallel for if (n > kParallelGrain)
+    for (int64_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[i]);
+    return;
+  }
+  const int64_t rows = row_count(out), len = row_length(out);
+  const int64_t sa = row_stride(a), sb = row_stride(b);
+#pragma omp parallel for if (n > kParallelGrain)
+  for (int64_t r = 0; r < rows; ++r) {
+    const A* ra = pa + row_offset(a, r);
+    const B* rb = pb + row_offset(b, r);
+    O* ro = po + r * len;
+    for (int64_t i = 0; i < len; ++i) ro[i] = f(ra[i * sa], rb[i * sb]);
+  }
+}
+
+void binary(BinaryOp op, const Tensor& a, const Tensor& b, Tensor& out) {
+  dispatch_floating(a.dtype(), "binary", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    map_broadcast<T, T, T>(a, b, out, [op](T x, T y) { return binary_math(op, x, y); });
+  });
+}
+
+void compare(CompareOp op, const Tensor& a, const Tensor& b, Tensor& out) {
+  dispatch_all(a.dtype(), "compare", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    map_broadcast<T, T, uint8_t>(a, b, out, [op](T x, T y) { return compare_math(op, x, y); });
+  });
+}
+
+void where(const Tensor& cond, const Tensor& a, const Tensor& b, Tensor& out) {
+  dispatch_all(a.dtype(), "where", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const uint8_t* pc = cond.data<uint8_t>();
+    const T* pa = a.data<T>();
+    const T* pb = b.data<T>();
+    T* po = out.data<T>();
+    const int64_t rows = row_count(out), len = row_length(out);
+    const int64_t sc = row_stride(cond), sa = row_stride(a), sb = row_stride(b);
+#pragma omp parallel for if (out.numel() > kParallelGrain)
+    for (int64_t r = 0; r < rows; ++r) {
+      const uint8_t* rc = pc + row_offset(cond, r);
+      const T* ra = pa + row_offset(a, r);
+      const T* rb = pb + row_offset(b, r);
+      T* ro = po + r * len;
+      for (int64_t i = 0; i < len; ++i) ro[i] = rc[i * sc] ? ra[i * sa] : rb[i * sb];
+    }
+  });
+}
+
+}  // namespace kdup::cpu

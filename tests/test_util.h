@@ -1,0 +1,56 @@
+// Helpers shared by the tests.
+#pragma once
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "autograd/gradcheck.h"
+#include "ops/ops.h"
+
+namespace kdup::test {
+
+// A float64 leaf of the given shape with seeded normal values, requiring a gradient.
+inline Tensor leaf(const Shape& shape, uint64_t seed, double scale = 1.0, double shift = 0.0) {
+  Tensor t;
+  {
+    NoGradGuard no_grad;
+    t = Tensor::randn(shape, seed, DType::f64) * scale + shift;
+  }
+  t.set_requires_grad(true);
+  return t;
+}
+
+// Runs the gradient checker and fails the test with its report when a point disagrees. Smooth ops
+// pass max_kinks = 0, so a check that silently skips everything cannot pass.
+inline void expect_gradients_match(const GradcheckFn& f, const std::vector<Tensor>& inputs,
+                                   int64_t max_kinks = 0, GradcheckOptions options = {}) {
+  GradcheckResult r = gradcheck(f, inputs, options);
+  EXPECT_TRUE(r.ok) << r.report << "max error " << r.max_error;
+  EXPECT_GT(r.checked, 0) << "no point was checked";
+  EXPECT_LE(r.skipped_kinks, max_kinks) << "points skipped as kinks";
+}
+
+// Element-wise closeness with a normalised error: |a - b| <= tol * max(1, |b|).
+inline void expect_close(const std::vector<double>& actual, const std::vector<double>& expected,
+                         double tol, const std::string& what = "") {
+  ASSERT_EQ(actual.size(), expected.size()) << what;
+  for (size_t i = 0; i < actual.size(); ++i)
+    ASSERT_NEAR(actual[i], expected[i], tol * std::max(1.0, std::abs(expected[i])))
+        << what << " element " << i;
+}
+
+// Expects f() to throw kdup::Error whose message contains every fragment.
+template <class F>
+void expect_error(F f, const std::vector<std::string>& fragments) {
+  try {
+    f();
+    ADD_FAILURE() << "expected an error mentioning " << fragments.front();
+  } catch (const Error& e) {
+    for (const auto& fragment : fragments)
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos)
+          << "message '" << e.what() << "' lacks '" << fragment << "'";
+  }
+}
+
+}  // namespace kdup::test
