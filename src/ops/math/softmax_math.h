@@ -26,8 +26,9 @@ KDUP_HD void softmax_row(const T* x, T* out, int64_t n, int64_t stride, bool log
   T total = T(0);
   for (int64_t i = 0; i < n; ++i) total += std::exp(x[i * stride] - m);
   if (log) {
-    const T shift = m + std::log(total);
-    for (int64_t i = 0; i < n; ++i) out[i * stride] = x[i * stride] - shift;
+    // (x_i - m) first: folding m and the log into one shift would lose the low bits of large x.
+    const T log_total = std::log(total);
+    for (int64_t i = 0; i < n; ++i) out[i * stride] = (x[i * stride] - m) - log_total;
   } else {
     const T inv = T(1) / total;
     for (int64_t i = 0; i < n; ++i) out[i * stride] = std::exp(x[i * stride] - m) * inv;
