@@ -3,5 +3,6 @@
 #include "autograd/grad_mode.h"
 #include "ops/elementwise.h"
 #include "ops/linalg.h"
+#include "ops/nn.h"
 #include "ops/reduce.h"
 #include "tensor/tensor.h"
