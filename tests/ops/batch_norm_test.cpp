@@ -30,8 +30,8 @@ TEST(BatchNorm, TrainingForward1dAndRunningStats) {
                      1e-12, "y");
   // running = 0.9 * running + 0.1 * batch statistic (unbiased variance).
   test::expect_close(running_mean.to_vector<double>(), {0.25, 0.1}, 1e-12, "running_mean");
-  test::expect_close(running_var.to_vector<double>(), {0.9 + 0.1 * 5.0 / 3.0, 0.9 + 0.1 * 4.0 / 3.0},
-                     1e-10, "running_var");
+  test::expect_close(running_var.to_vector<double>(),
+                     {0.9 + 0.1 * 5.0 / 3.0, 0.9 + 0.1 * 4.0 / 3.0}, 1e-10, "running_var");
 }
 
 TEST(BatchNorm, TrainingForward2dAndRunningStats) {
@@ -74,7 +74,8 @@ TEST(BatchNorm, EvalForwardUsesRunningStatsAndLeavesThemAlone) {
 
 TEST(BatchNorm, Float32MatchesFloat64) {
   // Values far from zero: float32 statistics must still be accurate (double accumulation).
-  Tensor x64 = Tensor::randn({8, 3, 5, 5}, 5, DType::f64) * 0.5 + 1000.0;
+  // Large enough for the parallel per-channel loops.
+  Tensor x64 = Tensor::randn({16, 3, 30, 30}, 5, DType::f64) * 0.5 + 1000.0;
   Tensor g64 = vec({1, 2, 0.5}, {3}), b64 = vec({0, 1, -1}, {3});
   Tensor rm32 = Tensor::zeros({3}), rv32 = Tensor::ones({3});
   Tensor rm64 = Tensor::zeros({3}, DType::f64), rv64 = Tensor::ones({3}, DType::f64);

@@ -36,7 +36,8 @@ std::vector<double> direct_conv(const Tensor& x, const Tensor& w, const Tensor& 
               for (int64_t j = 0; j < k; ++j) {
                 const int64_t hh = oh * s - p + i, ww = ow * s - p + j;
                 if (hh < 0 || hh >= h || ww < 0 || ww >= wd) continue;
-                acc += xv[((n * cin + ci) * h + hh) * wd + ww] * wv[((co * cin + ci) * k + i) * k + j];
+                acc += xv[((n * cin + ci) * h + hh) * wd + ww] *
+                       wv[((co * cin + ci) * k + i) * k + j];
               }
           y.push_back(acc);
         }
@@ -70,7 +71,8 @@ TEST(Conv2d, ForwardMatchesDirectLoopFloat64) {
 TEST(Conv2d, ForwardMatchesDirectLoopFloat32) {
   NoGradGuard no_grad;
   for (const ConvCase& c : kCases) {
-    Tensor x = Tensor::randn(c.x_shape, 30, DType::f32), w = Tensor::randn(c.w_shape, 31, DType::f32);
+    Tensor x = Tensor::randn(c.x_shape, 30, DType::f32);
+    Tensor w = Tensor::randn(c.w_shape, 31, DType::f32);
     Tensor b = c.bias ? Tensor::randn({c.w_shape[0]}, 32, DType::f32) : Tensor();
     Tensor y = conv2d(x, w, b, c.stride, c.padding);
     EXPECT_EQ(y.dtype(), DType::f32);
@@ -129,8 +131,10 @@ TEST(Conv2d, RejectsBadArguments) {
   test::expect_error([&] { conv2d(x, w.reshape({4, 27})); }, {"conv2d", "[4, 27]"});
   test::expect_error([&] { conv2d(x, leaf({4, 2, 3, 3}, 72)); },
                      {"conv2d", "[2, 3, 5, 5]", "[4, 2, 3, 3]", "channels"});
-  test::expect_error([&] { conv2d(x, leaf({4, 3, 3, 2}, 73)); }, {"conv2d", "square", "[4, 3, 3, 2]"});
-  test::expect_error([&] { conv2d(x, w, leaf({5}, 74)); }, {"conv2d", "bias", "[5]", "[4, 3, 3, 3]"});
+  test::expect_error([&] { conv2d(x, leaf({4, 3, 3, 2}, 73)); },
+                     {"conv2d", "square", "[4, 3, 3, 2]"});
+  test::expect_error([&] { conv2d(x, w, leaf({5}, 74)); },
+                     {"conv2d", "bias", "[5]", "[4, 3, 3, 3]"});
   test::expect_error([&] { conv2d(x, w.detach().to(DType::f32)); },
                      {"conv2d", "dtypes differ", "float32", "float64"});
   test::expect_error([&] { conv2d(x, w, w.detach().slice(0, 0, 1).reshape({27}).to(DType::f32)); },
