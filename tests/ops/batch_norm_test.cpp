@@ -145,5 +145,13 @@ TEST(BatchNorm, RejectsBadArguments) {
                      {"batch_norm", "momentum"});
 }
 
+TEST(BatchNorm, RejectsTensorsOnDifferentDevices) {
+  if (!cuda_available()) GTEST_SKIP() << "needs a CUDA device";
+  Tensor x = Tensor::zeros({4, 3}, DType::f64);
+  Tensor gamma = Tensor::ones({3}, DType::f64, Device::cuda), beta = Tensor::zeros({3}, DType::f64);
+  test::expect_error([&] { batch_norm(x, gamma, beta, Tensor(), Tensor(), true); },
+                     {"batch_norm", "different devices", "[4, 3]"});
+}
+
 }  // namespace
 }  // namespace kdup

@@ -147,5 +147,12 @@ TEST(Conv2d, RejectsBadArguments) {
   test::expect_error([&] { conv2d(labels, w); }, {"conv2d", "int64", "[2, 3, 5, 5]"});
 }
 
+TEST(Conv2d, RejectsTensorsOnDifferentDevices) {
+  if (!cuda_available()) GTEST_SKIP() << "needs a CUDA device";
+  Tensor x = Tensor::zeros({1, 2, 4, 4}, DType::f64);
+  Tensor w = Tensor::zeros({3, 2, 3, 3}, DType::f64, Device::cuda);
+  test::expect_error([&] { conv2d(x, w); }, {"conv2d", "different devices", "[3, 2, 3, 3]"});
+}
+
 }  // namespace
 }  // namespace kdup
