@@ -5,6 +5,7 @@
 #include "ops/indexing.h"
 #include "ops/linalg.h"
 #include "ops/loss.h"
+#include "ops/nn.h"
 #include "ops/reduce.h"
 #include "ops/similarity.h"
 #include "ops/softmax.h"
