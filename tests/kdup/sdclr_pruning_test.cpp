@@ -47,7 +47,9 @@ TEST(SdclrPruning, PrunedBranchUsesMaskAndItsOwnBatchNorm) {
   std::vector<float> grad = conv->weight().grad().to_vector<float>();
   std::vector<float> mask = conv->mask().to_vector<float>();
   for (size_t i = 0; i < grad.size(); ++i)
-    if (mask[i] == 0.f) EXPECT_EQ(grad[i], 0.f);
+    if (mask[i] == 0.f) {
+      EXPECT_EQ(grad[i], 0.f);
+    }
   // The dense branch's BN parameters got no gradient from the pruned branch.
   NamedTensors params = model.named_parameters();
   for (const auto& [name, p] : params) {
