@@ -49,7 +49,7 @@ Tensor sum(const Tensor& x, const std::vector<int64_t>& dims_in, bool keepdim) {
   std::vector<int64_t> dims = resolve_dims("sum", x, dims_in);
   Tensor out = x;
   for (int64_t d : dims) out = sum_one_dim(out, d);
-  if (dims.empty()) out = out.contiguous().detach();  // nothing reduced: a fresh copy
+  if (dims.empty()) out = x.detach().clone();  // nothing reduced (rank 0): a fresh copy
   out = make_view(out, reduced_shape(x.shape(), dims, keepdim),
                   contiguous_strides(reduced_shape(x.shape(), dims, keepdim)), out.offset());
   Shape kept = reduced_shape(x.shape(), dims, /*keepdim=*/true);
