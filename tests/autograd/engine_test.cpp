@@ -79,6 +79,17 @@ TEST(Engine, BackwardTwiceThroughTheSameGraphIsAnError) {
   expect_error([&] { loss.backward(); }, {"backward", "already used"});
 }
 
+TEST(Engine, ReusingAnIntermediateResultOfAUsedGraphIsAnError) {
+  Tensor x = leaf({3}, 8);
+  Tensor h = exp(x);
+  sum(h).backward();
+  // A new root, but its graph runs through h's node, whose graph was already used.
+  Tensor again = sum(h * 3.0);
+  expect_error([&] { again.backward(); }, {"backward", "exp", "already used"});
+  // The refused call left x's gradient as the first backward made it.
+  expect_close(values(x.grad()), values(h), 1e-15);
+}
+
 TEST(Engine, BackwardOnANonScalarNeedsAGradient) {
   Tensor x = leaf({2, 3}, 6);
   Tensor y = x * 2.0;
@@ -110,6 +121,15 @@ TEST(Engine, ADeepChainDoesNotOverflowTheStack) {
   // dy/dx = 1.0001^depth (one factor per step; each step is a single affine node).
   const double expected = std::pow(1.0001, depth);
   expect_close(values(x.grad()), {expected, expected}, 1e-9);
+}
+
+TEST(Engine, DroppingADeepUnusedGraphDoesNotOverflowTheStack) {
+  Tensor x = leaf({2}, 9);
+  Tensor y = x;
+  for (int i = 0; i < 10000; ++i) y = y * 1.0001;
+  EXPECT_TRUE(y.requires_grad());
+  y = Tensor();  // frees the whole chain without running backward
+  EXPECT_FALSE(x.grad().defined());
 }
 
 TEST(Engine, ADeepChainOfBinaryOpsDoesNotOverflowTheStack) {
