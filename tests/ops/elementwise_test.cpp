@@ -145,6 +145,17 @@ TEST(ElementwiseForward, BinaryOpsWithBroadcasting) {
   EXPECT_EQ((a * s).shape(), (Shape{2, 3}));
 }
 
+TEST(ElementwiseForward, NonContiguousOperands) {
+  Tensor x = Tensor::arange(6, DType::f64).reshape({2, 3});  // [[0, 1, 2], [3, 4, 5]]
+  Tensor t = x.t();                                          // [[0, 3], [1, 4], [2, 5]]
+  Tensor ones = Tensor::ones({3, 2}, DType::f64);
+  expect_close(values(t + ones), {1, 4, 2, 5, 3, 6}, 0);
+  expect_close(values(t * t), {0, 9, 1, 16, 4, 25}, 0);
+  expect_close(values(x.slice(1, 1, 3) - x.slice(1, 0, 2)), {1, 1, 1, 1}, 0);
+  expect_close(values(exp(t) / exp(t)), std::vector<double>(6, 1.0), 1e-15);
+  expect_close(values(t.slice(0, 1, 3) * x.slice(1, 0, 2).t()), {0, 12, 2, 20}, 0);
+}
+
 TEST(ElementwiseForward, ScalarOperators) {
   Tensor x = Tensor::from_vector<double>({-1.5, 0, 3}, {3});
   expect_close(values(x * 2.0), {-3, 0, 6}, 0);

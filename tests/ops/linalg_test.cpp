@@ -46,6 +46,13 @@ TEST(Matmul, TransposedViewsAsOperands) {
                naive_matmul(s.contiguous().to_vector<double>(), at, 4, 3, 5), 1e-12);
 }
 
+TEST(Matmul, EmptyInnerDimensionGivesZeros) {
+  Tensor c = matmul(Tensor::zeros({2, 0}, DType::f64), Tensor::zeros({0, 3}, DType::f64));
+  EXPECT_EQ(c.shape(), (Shape{2, 3}));
+  expect_close(c.to_vector<double>(), std::vector<double>(6, 0.0), 0);
+  EXPECT_EQ(matmul(Tensor::zeros({0, 4}), Tensor::zeros({4, 3})).shape(), (Shape{0, 3}));
+}
+
 TEST(Matmul, Gradients) {
   Tensor a = leaf({3, 4}, 3), b = leaf({4, 2}, 4);
   expect_gradients_match([](const std::vector<Tensor>& in) { return matmul(in[0], in[1]); }, {a, b});
