@@ -13,8 +13,8 @@ void check_parameter(const Tensor& p) {
   KDUP_CHECK(is_floating(p.dtype()), "SGD: parameter of shape " << shape_str(p.shape()) << " is "
                                                                 << dtype_name(p.dtype())
                                                                 << ", not floating");
-  KDUP_CHECK(p.is_leaf(), "SGD: parameter of shape " << shape_str(p.shape())
-                                                     << " is not a leaf of the graph");
+  KDUP_CHECK(p.is_leaf(),
+             "SGD: parameter of shape " << shape_str(p.shape()) << " is not a leaf of the graph");
 }
 
 }  // namespace
@@ -26,8 +26,8 @@ SGD::SGD(std::vector<ParamGroup> groups, double lr, double momentum, bool nester
   KDUP_CHECK(!nesterov || momentum > 0, "SGD: Nesterov momentum needs a momentum above 0");
   size_t count = 0;
   for (const ParamGroup& group : groups_) {
-    KDUP_CHECK(group.weight_decay >= 0, "SGD: weight decay " << group.weight_decay
-                                                             << " is negative");
+    KDUP_CHECK(group.weight_decay >= 0,
+               "SGD: weight decay " << group.weight_decay << " is negative");
     for (const Tensor& p : group.params) check_parameter(p);
     count += group.params.size();
   }

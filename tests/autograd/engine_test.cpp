@@ -22,9 +22,9 @@ TEST(Engine, ATensorUsedTwiceInOneOpAccumulates) {
 TEST(Engine, ATensorUsedInTwoBranchesAccumulates) {
   Tensor x = Tensor::from_vector<double>({1, 2}, {2});
   x.set_requires_grad(true);
-  Tensor h = x * 3.0;         // used by both branches below
-  Tensor left = exp(h);       // d/dx = 3 e^(3x)
-  Tensor right = h * x;       // 3x^2, d/dx = 6x
+  Tensor h = x * 3.0;    // used by both branches below
+  Tensor left = exp(h);  // d/dx = 3 e^(3x)
+  Tensor right = h * x;  // 3x^2, d/dx = 6x
   sum(left + right).backward();
   expect_close(values(x.grad()), {3 * std::exp(3.0) + 6, 3 * std::exp(6.0) + 12}, 1e-14);
 }
@@ -61,9 +61,7 @@ TEST(Engine, NoGradGuardRecordsNoGraph) {
     NoGradGuard no_grad;
     EXPECT_FALSE(grad_enabled());
     y = exp(x * 2.0) + x;
-    {
-      NoGradGuard nested;
-    }
+    { NoGradGuard nested; }
     EXPECT_FALSE(grad_enabled());  // the inner guard restores the outer state
   }
   EXPECT_TRUE(grad_enabled());
@@ -95,7 +93,11 @@ TEST(Engine, BackwardOnANonScalarNeedsAGradient) {
   Tensor y = x * 2.0;
   expect_error([&] { y.backward(); }, {"backward", "[2, 3]", "explicit gradient"});
   // With an explicit gradient it runs; a gradient of the wrong shape is refused.
-  expect_error([&] { y.backward(Tensor::ones({3, 2}, DType::f64)); }, {"backward", "[3, 2]", "[2, 3]"});
+  expect_error(
+      [&] {
+        y.backward(Tensor::ones({3, 2}, DType::f64));
+      },
+      {"backward", "[3, 2]", "[2, 3]"});
   y.backward(Tensor::full({2, 3}, 0.5, DType::f64));
   expect_close(values(x.grad()), std::vector<double>(6, 1.0), 0);
 }

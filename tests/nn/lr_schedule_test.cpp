@@ -27,12 +27,12 @@ TEST(WarmupCosine, CosineDecayToTheFinalRate) {
     const double t = (step - 4) / 100.0;
     return final_lr + (base - final_lr) * 0.5 * (1 + std::cos(kPi * t));
   };
-  EXPECT_DOUBLE_EQ(s.lr_at(4), base);                            // decay starts at base
-  EXPECT_DOUBLE_EQ(s.lr_at(54), 0.5 * (base + final_lr));        // halfway: the midpoint
+  EXPECT_DOUBLE_EQ(s.lr_at(4), base);                      // decay starts at base
+  EXPECT_DOUBLE_EQ(s.lr_at(54), 0.5 * (base + final_lr));  // halfway: the midpoint
   EXPECT_NEAR(s.lr_at(29), formula(29), 1e-15);
   EXPECT_NEAR(s.lr_at(79), formula(79), 1e-15);
-  EXPECT_DOUBLE_EQ(s.lr_at(104), final_lr);                       // the last step
-  EXPECT_DOUBLE_EQ(s.lr_at(500), final_lr);                       // and after it
+  EXPECT_DOUBLE_EQ(s.lr_at(104), final_lr);  // the last step
+  EXPECT_DOUBLE_EQ(s.lr_at(500), final_lr);  // and after it
   for (int64_t step = 5; step <= 104; ++step) EXPECT_LT(s.lr_at(step), s.lr_at(step - 1)) << step;
 }
 

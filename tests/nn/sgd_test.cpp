@@ -58,7 +58,8 @@ TEST(SGD, NesterovSteps) {
   SGD opt({{{p}, 0.0}}, 0.1, 0.9, /*nesterov=*/true);
   auto trace = run(opt, p, 2);
   // step 1: buf = g;     d = g + 0.9 g = 1.9 g;        p = [1, 2] - 0.19 g       = [0.905, 2.19]
-  // step 2: buf = 1.9 g; d = g + 0.9 * 1.9 g = 2.71 g; p = [0.905, 2.19] - 0.271 g = [0.7695, 2.461]
+  // step 2: buf = 1.9 g; d = g + 0.9 * 1.9 g = 2.71 g; p = [0.905, 2.19] - 0.271 g =
+  // [0.7695, 2.461]
   expect_close(trace[0], {0.905, 2.19}, 1e-15);
   expect_close(trace[1], {0.7695, 2.461}, 1e-15);
 }
@@ -155,7 +156,8 @@ TEST(SGD, BadSettingsAreErrors) {
   expect_error([&] { opt.step(); }, {"SGD", "[3]", "[2]"});
 }
 
-// ---- training a small network --------------------------------------------------------------------
+// ---- training a small network
+// --------------------------------------------------------------------
 
 // A float32 leaf with He-initialised normal values (std = sqrt(2 / fan_in)).
 Tensor weight(const Shape& shape, uint64_t seed, int64_t fan_in) {

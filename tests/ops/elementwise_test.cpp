@@ -40,14 +40,21 @@ void check_binary_gradients(const Binary& op, const Shape& shape_a, const Shape&
 
 void check_all_binary_ops(const Shape& shape_a, const Shape& shape_b) {
   SCOPED_TRACE(shape_str(shape_a) + " with " + shape_str(shape_b));
-  check_binary_gradients([](const Tensor& a, const Tensor& b) { return add(a, b); }, shape_a, shape_b);
-  check_binary_gradients([](const Tensor& a, const Tensor& b) { return sub(a, b); }, shape_a, shape_b);
-  check_binary_gradients([](const Tensor& a, const Tensor& b) { return mul(a, b); }, shape_a, shape_b);
-  check_binary_gradients([](const Tensor& a, const Tensor& b) { return div(a, b); }, shape_a, shape_b);
+  check_binary_gradients([](const Tensor& a, const Tensor& b) { return add(a, b); }, shape_a,
+                         shape_b);
+  check_binary_gradients([](const Tensor& a, const Tensor& b) { return sub(a, b); }, shape_a,
+                         shape_b);
+  check_binary_gradients([](const Tensor& a, const Tensor& b) { return mul(a, b); }, shape_a,
+                         shape_b);
+  check_binary_gradients([](const Tensor& a, const Tensor& b) { return div(a, b); }, shape_a,
+                         shape_b);
   // The same with the operands swapped (the divisor is then the random side).
-  check_binary_gradients([](const Tensor& a, const Tensor& b) { return add(b, a); }, shape_a, shape_b);
-  check_binary_gradients([](const Tensor& a, const Tensor& b) { return sub(b, a); }, shape_a, shape_b);
-  check_binary_gradients([](const Tensor& a, const Tensor& b) { return mul(b, a); }, shape_a, shape_b);
+  check_binary_gradients([](const Tensor& a, const Tensor& b) { return add(b, a); }, shape_a,
+                         shape_b);
+  check_binary_gradients([](const Tensor& a, const Tensor& b) { return sub(b, a); }, shape_a,
+                         shape_b);
+  check_binary_gradients([](const Tensor& a, const Tensor& b) { return mul(b, a); }, shape_a,
+                         shape_b);
 }
 
 TEST(ElementwiseGrad, BinarySameShape) { check_all_binary_ops({3, 4}, {3, 4}); }
@@ -87,15 +94,16 @@ TEST(ElementwiseGrad, Pow) {
   Tensor p = positive_leaf({3, 4}, 51);
   for (double exponent : {2.0, 3.0, 0.5}) {
     SCOPED_TRACE(exponent);
-    expect_gradients_match([exponent](const std::vector<Tensor>& in) { return pow(in[0], exponent); },
-                           {p});
+    expect_gradients_match(
+        [exponent](const std::vector<Tensor>& in) { return pow(in[0], exponent); }, {p});
   }
 }
 
 TEST(ElementwiseGrad, ClampAwayFromTheBounds) {
   // Below, inside and above [-0.5, 0.5], never within 0.1 of a bound.
   Tensor x = leaf_of({-2.0, -0.9, -0.4, -0.1, 0.0, 0.2, 0.35, 0.6, 1.1, 3.0}, {2, 5});
-  expect_gradients_match([](const std::vector<Tensor>& in) { return clamp(in[0], -0.5, 0.5); }, {x});
+  expect_gradients_match([](const std::vector<Tensor>& in) { return clamp(in[0], -0.5, 0.5); },
+                         {x});
   expect_gradients_match([](const std::vector<Tensor>& in) { return clamp_min(in[0], 0.5); }, {x});
 }
 
@@ -106,8 +114,8 @@ TEST(ElementwiseGrad, WhereAndMaskedFill) {
                          {a, b});
   expect_gradients_match([&](const std::vector<Tensor>& in) { return where(cond, in[0], in[1]); },
                          {row, b});
-  expect_gradients_match([&](const std::vector<Tensor>& in) { return masked_fill(in[0], cond, -3.0); },
-                         {a});
+  expect_gradients_match(
+      [&](const std::vector<Tensor>& in) { return masked_fill(in[0], cond, -3.0); }, {a});
 }
 
 TEST(ElementwiseGrad, WhereSendsTheGradientOnlyToTheSelectedSide) {
@@ -126,7 +134,8 @@ TEST(ElementwiseGrad, WhereSendsTheGradientOnlyToTheSelectedSide) {
   for (size_t i = 0; i < pick.size(); ++i) EXPECT_EQ(gx[i], pick[i] ? 0.0 : 2.0) << i;
 }
 
-// ---- forward values ------------------------------------------------------------------------------
+// ---- forward values
+// ------------------------------------------------------------------------------
 
 std::vector<double> values(const Tensor& t) { return t.to_vector<double>(); }
 
@@ -234,8 +243,10 @@ TEST(Selection, MaskedFillWithMinusInfinity) {
   Tensor filled = masked_fill(x, Tensor::from_vector(diagonal, {3, 3}), -inf);
   std::vector<double> v = values(filled), xv = values(x);
   for (size_t i = 0; i < v.size(); ++i) {
-    if (diagonal[i]) EXPECT_EQ(v[i], -inf) << i;
-    else EXPECT_EQ(v[i], xv[i]) << i;
+    if (diagonal[i])
+      EXPECT_EQ(v[i], -inf) << i;
+    else
+      EXPECT_EQ(v[i], xv[i]) << i;
   }
   // exp(-inf) = 0: the filled entries drop out of a sum, and the gradient stays finite.
   Tensor total = sum(exp(filled));
@@ -244,12 +255,14 @@ TEST(Selection, MaskedFillWithMinusInfinity) {
   std::vector<double> g = values(x.grad());
   for (size_t i = 0; i < g.size(); ++i) {
     EXPECT_TRUE(std::isfinite(g[i])) << i;
-    if (diagonal[i]) EXPECT_EQ(g[i], 0.0) << i;
-    else EXPECT_NEAR(g[i], std::exp(xv[i]), 1e-12) << i;
+    if (diagonal[i])
+      EXPECT_EQ(g[i], 0.0) << i;
+    else
+      EXPECT_NEAR(g[i], std::exp(xv[i]), 1e-12) << i;
   }
   // Float32 too.
-  Tensor f = masked_fill(Tensor::ones({2}, DType::f32), Tensor::from_vector<uint8_t>({0, 1}, {2}),
-                         -inf);
+  Tensor f =
+      masked_fill(Tensor::ones({2}, DType::f32), Tensor::from_vector<uint8_t>({0, 1}, {2}), -inf);
   EXPECT_EQ(f.to_vector<float>()[1], -std::numeric_limits<float>::infinity());
 }
 

@@ -29,8 +29,11 @@ TEST(Errors, MatmulInnerDimensionMismatch) {
 TEST(Errors, DtypeMismatch) {
   expect_error([] { add(f32({2}), Tensor::zeros({2}, DType::f64)); },
                {"add", "float32", "float64", "[2]"});
-  expect_error([] { matmul(f32({2, 2}), Tensor::zeros({2, 2}, DType::f64)); },
-               {"matmul", "float32", "float64"});
+  expect_error(
+      [] {
+        matmul(f32({2, 2}), Tensor::zeros({2, 2}, DType::f64));
+      },
+      {"matmul", "float32", "float64"});
   expect_error([] { exp(Tensor::arange(3)); }, {"exp", "int64", "[3]"});
 }
 

@@ -55,7 +55,8 @@ TEST(Matmul, EmptyInnerDimensionGivesZeros) {
 
 TEST(Matmul, Gradients) {
   Tensor a = leaf({3, 4}, 3), b = leaf({4, 2}, 4);
-  expect_gradients_match([](const std::vector<Tensor>& in) { return matmul(in[0], in[1]); }, {a, b});
+  expect_gradients_match([](const std::vector<Tensor>& in) { return matmul(in[0], in[1]); },
+                         {a, b});
 }
 
 TEST(Matmul, GradientsThroughTransposedOperands) {
@@ -63,8 +64,10 @@ TEST(Matmul, GradientsThroughTransposedOperands) {
   expect_gradients_match([](const std::vector<Tensor>& in) { return matmul(in[0].t(), in[1].t()); },
                          {a, b});
   Tensor c = leaf({4, 3}, 7);
-  expect_gradients_match([](const std::vector<Tensor>& in) { return matmul(in[0].t(), in[0]); }, {c});
-  expect_gradients_match([](const std::vector<Tensor>& in) { return matmul(in[0], in[0].t()); }, {c});
+  expect_gradients_match([](const std::vector<Tensor>& in) { return matmul(in[0].t(), in[0]); },
+                         {c});
+  expect_gradients_match([](const std::vector<Tensor>& in) { return matmul(in[0], in[0].t()); },
+                         {c});
 }
 
 TEST(Linear, ValuesWithAndWithoutBias) {
@@ -78,9 +81,10 @@ TEST(Linear, ValuesWithAndWithoutBias) {
 
 TEST(Linear, Gradients) {
   Tensor x = leaf({5, 3}, 8), w = leaf({4, 3}, 9), b = leaf({4}, 10);
-  expect_gradients_match(
-      [](const std::vector<Tensor>& in) { return linear(in[0], in[1], in[2]); }, {x, w, b});
-  expect_gradients_match([](const std::vector<Tensor>& in) { return linear(in[0], in[1]); }, {x, w});
+  expect_gradients_match([](const std::vector<Tensor>& in) { return linear(in[0], in[1], in[2]); },
+                         {x, w, b});
+  expect_gradients_match([](const std::vector<Tensor>& in) { return linear(in[0], in[1]); },
+                         {x, w});
 }
 
 }  // namespace

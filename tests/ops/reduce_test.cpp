@@ -51,11 +51,14 @@ TEST(Sum, Gradients) {
   expect_gradients_match([](const std::vector<Tensor>& in) { return sum(in[0], {1}); }, {x});
   expect_gradients_match([](const std::vector<Tensor>& in) { return sum(in[0], {-1}, true); }, {x});
   expect_gradients_match([](const std::vector<Tensor>& in) { return sum(in[0], {0, 2}); }, {x});
-  expect_gradients_match([](const std::vector<Tensor>& in) { return sum(in[0], {2, -3}, true); },
-                         {x});
+  expect_gradients_match(
+      [](const std::vector<Tensor>& in) {
+        return sum(in[0], {2, -3}, true);
+      },
+      {x});
   // Of a non-contiguous view.
-  expect_gradients_match([](const std::vector<Tensor>& in) { return sum(in[0].transpose(0, 2), {0}); },
-                         {x});
+  expect_gradients_match(
+      [](const std::vector<Tensor>& in) { return sum(in[0].transpose(0, 2), {0}); }, {x});
 }
 
 TEST(Sum, OfARankZeroTensorIsACopy) {

@@ -117,8 +117,7 @@ TEST(TensorView, TransposeSliceContiguous) {
   Tensor y = Tensor::arange(24, DType::f64).reshape({2, 3, 4});
   EXPECT_EQ(y.transpose(0, 2).shape(), (Shape{4, 3, 2}));
   EXPECT_EQ(y.transpose(-1, 1).shape(), (Shape{2, 4, 3}));
-  EXPECT_EQ(values(y.transpose(0, 2).slice(0, 1, 2).slice(1, 2, 3)),
-            (std::vector<double>{9, 21}));
+  EXPECT_EQ(values(y.transpose(0, 2).slice(0, 1, 2).slice(1, 2, 3)), (std::vector<double>{9, 21}));
 }
 
 TEST(TensorView, ViewsShareData) {
@@ -158,9 +157,14 @@ TEST(TensorAutograd, GradientsThroughViewsAndConversions) {
   expect_gradients_match([](const std::vector<Tensor>& in) { return in[0].slice(-1, 0, 2) * 3.0; },
                          {x});
   expect_gradients_match(
-      [](const std::vector<Tensor>& in) { return in[0].transpose(1, 2).reshape({2, 12}); }, {x});
+      [](const std::vector<Tensor>& in) {
+        return in[0].transpose(1, 2).reshape({2, 12});
+      },
+      {x});
   expect_gradients_match(
-      [](const std::vector<Tensor>& in) { return in[0].transpose(0, 1).contiguous() * in[0].transpose(0, 1); },
+      [](const std::vector<Tensor>& in) {
+        return in[0].transpose(0, 1).contiguous() * in[0].transpose(0, 1);
+      },
       {x});
   expect_gradients_match([](const std::vector<Tensor>& in) { return in[0].clone(); }, {x});
   // Through float32 and back: the round trip is exact in the gradient, lossy in the value, so the
@@ -169,8 +173,8 @@ TEST(TensorAutograd, GradientsThroughViewsAndConversions) {
   loose.eps = 1e-2;
   loose.tol = 1e-4;
   expect_gradients_match(
-      [](const std::vector<Tensor>& in) { return in[0].to(DType::f32).to(DType::f64) * 2.0; }, {x}, 0,
-      loose);
+      [](const std::vector<Tensor>& in) { return in[0].to(DType::f32).to(DType::f64) * 2.0; }, {x},
+      0, loose);
 }
 
 TEST(TensorAutograd, ToDtypeCarriesTheGradientBack) {
