@@ -77,12 +77,15 @@ void Tensor::backward(const Tensor& gradient) const {
     accumulate(impl()->grad, seed);
     return;
   }
-  KDUP_CHECK(!grad_fn()->released(),
-             "backward: the graph through '" << grad_fn()->name() << "' was already used once");
+  const std::vector<std::shared_ptr<Node>> order = topological_order(grad_fn());
+  // Checked before any gradient flows, so a refused call leaves every leaf's gradient untouched.
+  for (const std::shared_ptr<Node>& node : order)
+    KDUP_CHECK(!node->released(),
+               "backward: the graph through '" << node->name() << "' was already used once");
   // Gradient of each node's output, filled by its consumers before the node runs.
   std::unordered_map<Node*, std::shared_ptr<TensorImpl>> pending;
   pending[grad_fn().get()] = seed.impl_ptr();
-  for (const std::shared_ptr<Node>& node : topological_order(grad_fn())) {
+  for (const std::shared_ptr<Node>& node : order) {
     auto found = pending.find(node.get());
     if (found == pending.end()) continue;  // no gradient reached this node
     Tensor grad_output(found->second);
