@@ -35,8 +35,8 @@ struct ConfigKey {
   ConfigType type = ConfigType::string;
   nlohmann::json default_value;
   std::string description;
-  NumberRange range;                  // numbers, integers, number lists
-  std::vector<std::string> allowed;   // strings, string lists; empty: any string
+  NumberRange range;                 // numbers, integers, number lists
+  std::vector<std::string> allowed;  // strings, string lists; empty: any string
 };
 
 class ConfigSchema {

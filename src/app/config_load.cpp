@@ -71,8 +71,8 @@ json parse_json_file(const std::string& path) {
     if (bracket != std::string::npos) what = what.substr(bracket + 2);
     KDUP_CHECK(false, path << ": invalid JSON: " << what);
   }
-  KDUP_CHECK(j.is_object(), path << ": expected a JSON object at the top level, found "
-                                 << j.type_name());
+  KDUP_CHECK(j.is_object(),
+             path << ": expected a JSON object at the top level, found " << j.type_name());
   return j;
 }
 
@@ -95,8 +95,8 @@ class ConfigLoader {
     json j = parse_json_file(path);
     if (j.contains("extends")) {
       const json base = j["extends"];
-      KDUP_CHECK(base.is_string(), path << ": 'extends' expects a file name (a string), found "
-                                        << base.dump());
+      KDUP_CHECK(base.is_string(),
+                 path << ": 'extends' expects a file name (a string), found " << base.dump());
       const fs::path base_path = fs::path(path).parent_path() / base.get<std::string>();
       read_file(base_path.string(), chain);
       j.erase("extends");
@@ -119,8 +119,8 @@ class ConfigLoader {
     json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
     const ConfigKey* declared = schema_.find(key);
     // A string key takes the text as written: --set run.name=123 is the name "123".
-    if (value.is_discarded() || (declared && declared->type == ConfigType::string &&
-                                 !value.is_string()))
+    if (value.is_discarded() ||
+        (declared && declared->type == ConfigType::string && !value.is_string()))
       value = text;
     flatten(value, key, source);
   }

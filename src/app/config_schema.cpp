@@ -49,9 +49,9 @@ std::string where(const std::string& source, const ConfigKey& key, int64_t eleme
 
 void check_in_range(double x, const ConfigKey& key, const std::string& source, int64_t element) {
   KDUP_CHECK(x >= key.range.min && x <= key.range.max,
-             where(source, key, element) << " = " << format_number(x)
-                                         << " is out of range (allowed: "
-                                         << describe_range(key.range) << ")");
+             where(source, key, element)
+                 << " = " << format_number(x)
+                 << " is out of range (allowed: " << describe_range(key.range) << ")");
 }
 
 void check_allowed(const std::string& s, const ConfigKey& key, const std::string& source,
@@ -65,10 +65,8 @@ void check_allowed(const std::string& s, const ConfigKey& key, const std::string
 
 [[noreturn]] void wrong_type(const ConfigKey& key, const json& value, const std::string& source,
                              const char* expected, int64_t element = -1) {
-  KDUP_CHECK(false, where(source, key, element) << " expects " << expected << ", found "
-                                                << shown(value) << " (" << value.type_name()
-                                                << ")");
-  throw Error("unreachable");
+  throw Error(where(source, key, element) + " expects " + expected + ", found " + shown(value) +
+              " (" + value.type_name() + ")");
 }
 
 json checked_number(const ConfigKey& key, const json& value, const std::string& source,
@@ -147,13 +145,12 @@ json checked_config_value(const ConfigKey& key, const json& value, const std::st
 
 ConfigSchema& ConfigSchema::add(ConfigKey key) {
   const std::string& name = key.name;
-  KDUP_CHECK(!name.empty() && name.front() != '.' && name.back() != '.' &&
-                 name.find("..") == std::string::npos &&
-                 name.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
-                                        "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") ==
-                     std::string::npos,
-             "config schema: bad key name '" << name
-                                             << "' (letters, digits, '_', dotted sections)");
+  KDUP_CHECK(
+      !name.empty() && name.front() != '.' && name.back() != '.' &&
+          name.find("..") == std::string::npos &&
+          name.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
+                                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") == std::string::npos,
+      "config schema: bad key name '" << name << "' (letters, digits, '_', dotted sections)");
   KDUP_CHECK(name != "extends", "config schema: 'extends' is reserved for including a file");
   for (const auto& k : keys_) {
     KDUP_CHECK(k.name != name, "config schema: key '" << name << "' declared twice");
@@ -161,8 +158,9 @@ ConfigSchema& ConfigSchema::add(ConfigKey key) {
     KDUP_CHECK(!clash, "config schema: key '" << name << "' clashes with key '" << k.name
                                               << "' (a key cannot also be a section)");
   }
-  KDUP_CHECK(key.range.min <= key.range.max,
-             "config schema: key '" << name << "' has an empty range " << describe_range(key.range));
+  KDUP_CHECK(key.range.min <= key.range.max, "config schema: key '" << name
+                                                                    << "' has an empty range "
+                                                                    << describe_range(key.range));
   key.default_value = checked_config_value(key, key.default_value, "config schema default");
   keys_.push_back(std::move(key));
   return *this;

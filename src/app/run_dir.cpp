@@ -67,8 +67,7 @@ RunDir::RunDir(std::string dir, const json& config, bool resume) : dir_(std::mov
   std::error_code ec;
   fs::create_directories(dir_, ec);
   KDUP_CHECK(!ec && fs::is_directory(dir_), dir_ << ": cannot create the run directory ("
-                                                 << (ec ? ec.message() : "not a directory")
-                                                 << ")");
+                                                 << (ec ? ec.message() : "not a directory") << ")");
   const std::string config_path = path(kConfigFile);
   if (fs::exists(config_path)) {
     const json stored = json::parse(read_file(config_path), nullptr, /*allow_exceptions=*/false);
@@ -83,10 +82,10 @@ RunDir::RunDir(std::string dir, const json& config, bool resume) : dir_(std::mov
                 << describe_value(flat_old, changed_keys_[i]) << " -> "
                 << describe_value(flat_new, changed_keys_[i]);
       if (changed_keys_.size() > shown) changes << ", ...";
-      KDUP_CHECK(false, dir_ << ": the run directory exists with a different config ("
-                             << (stored.is_discarded() ? "its config.json is unreadable"
-                                                       : changes.str())
-                             << "); resume it, or choose another run name");
+      KDUP_CHECK(false,
+                 dir_ << ": the run directory exists with a different config ("
+                      << (stored.is_discarded() ? "its config.json is unreadable" : changes.str())
+                      << "); pass --resume to continue it, or choose another run name");
     }
     if (changed_keys_.empty()) return;  // same configuration: config.json stays as it is
   }
@@ -126,8 +125,8 @@ void RunDir::write_text_atomic(const std::string& relative_name, const std::stri
   if (target.has_parent_path()) {
     std::error_code ec;
     fs::create_directories(target.parent_path(), ec);
-    KDUP_CHECK(!ec, target.parent_path().string() << ": cannot create directory ("
-                                                  << ec.message() << ")");
+    KDUP_CHECK(!ec, target.parent_path().string()
+                        << ": cannot create directory (" << ec.message() << ")");
   }
   write_file_atomic(target.string(), text);
 }

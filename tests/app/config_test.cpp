@@ -81,7 +81,8 @@ TEST(Config, OverridesOfEachType) {
 }
 
 TEST(Config, OverrideOfAStringKeyKeepsTheTextAsWritten) {
-  Config cfg = load_config("", test_schema(), {"data.split_file=123", "optim.lr=1", "train.epochs=2"});
+  Config cfg =
+      load_config("", test_schema(), {"data.split_file=123", "optim.lr=1", "train.epochs=2"});
   EXPECT_EQ(cfg.string("data.split_file"), "123");
   EXPECT_DOUBLE_EQ(cfg.number("optim.lr"), 1.0);
   EXPECT_DOUBLE_EQ(cfg.number("train.epochs"), 2.0);  // an integer reads as a number too
@@ -131,8 +132,9 @@ TEST(Config, OutOfRange) {
 
 TEST(Config, BadEnum) {
   const std::string path = write_file(test_dir(), "c.json", R"({"model": {"depth": "resnet34"}})");
-  test::expect_error([&] { load_config(path, test_schema()); },
-                     {path, "key 'model.depth'", "\"resnet34\"", "not one of", "resnet18, resnet50"});
+  test::expect_error(
+      [&] { load_config(path, test_schema()); },
+      {path, "key 'model.depth'", "\"resnet34\"", "not one of", "resnet18, resnet50"});
   test::expect_error([&] { load_config("", test_schema(), {"eval.ood=[\"svhn\",\"mnist\"]"}); },
                      {"key 'eval.ood' element 1", "\"mnist\"", "svhn, cifar100, lsun"});
 }
@@ -152,13 +154,13 @@ TEST(Config, ExtendsChain) {
   write_file(dir, "paper/base.json", R"({"optim": {"lr": 0.1}, "train": {"epochs": 800}})");
   write_file(dir, "paper/cifar.json",
              R"({"extends": "base.json", "model": {"depth": "resnet50"}, "train": {"amp": true}})");
-  const std::string cpu = write_file(dir, "cpu.json",
-                                     R"({"extends": "paper/cifar.json", "train": {"epochs": 2}})");
+  const std::string cpu =
+      write_file(dir, "cpu.json", R"({"extends": "paper/cifar.json", "train": {"epochs": 2}})");
   Config cfg = load_config(cpu, test_schema(), {"train.amp=false"});
-  EXPECT_DOUBLE_EQ(cfg.number("optim.lr"), 0.1);            // from the base
-  EXPECT_EQ(cfg.string("model.depth"), "resnet50");         // from the middle
-  EXPECT_EQ(cfg.integer("train.epochs"), 2);                // the including file wins
-  EXPECT_FALSE(cfg.boolean("train.amp"));                   // --set wins over all files
+  EXPECT_DOUBLE_EQ(cfg.number("optim.lr"), 0.1);     // from the base
+  EXPECT_EQ(cfg.string("model.depth"), "resnet50");  // from the middle
+  EXPECT_EQ(cfg.integer("train.epochs"), 2);         // the including file wins
+  EXPECT_FALSE(cfg.boolean("train.amp"));            // --set wins over all files
 }
 
 TEST(Config, ExtendsErrorsNameTheBaseFile) {
@@ -206,7 +208,11 @@ TEST(Config, SchemaRejectsBadDeclarations) {
   test::expect_error([&] { schema.add_number("optim.lr", 0.5, "again"); }, {"declared twice"});
   test::expect_error([&] { schema.add_bool("optim", true, "x"); }, {"clashes"});
   test::expect_error([&] { schema.add_bool("optim.lr.warm", true, "x"); }, {"clashes"});
-  test::expect_error([&] { schema.add_integer("a.b", 0, "x", {1, 10}); }, {"'a.b'", "out of range"});
+  test::expect_error(
+      [&] {
+        schema.add_integer("a.b", 0, "x", {1, 10});
+      },
+      {"'a.b'", "out of range"});
   test::expect_error([&] { schema.add_string("a.c", "x", "x", {"y"}); }, {"not one of"});
   test::expect_error([&] { schema.add_bool("a b", true, "x"); }, {"bad key name"});
 }
