@@ -12,6 +12,16 @@ std::vector<int64_t> ExperimentData::labels_of(const std::vector<int64_t>& ids, 
   return out;
 }
 
+// Every k-th element so that at most `limit` remain (limit 0: all): a class-balanced list stays
+// balanced, and the CIFAR test set (stored class by class) keeps every class.
+static std::vector<int64_t> evenly_spaced(const std::vector<int64_t>& ids, int64_t limit) {
+  const int64_t n = static_cast<int64_t>(ids.size());
+  if (limit <= 0 || limit >= n) return ids;
+  std::vector<int64_t> out;
+  for (int64_t k = 0; k < limit; ++k) out.push_back(ids[k * n / limit]);
+  return out;
+}
+
 ExperimentData load_experiment_data(const DataPaths& paths) {
   KDUP_CHECK(paths.dataset == "cifar10" || paths.dataset == "cifar100",
              "data.dataset: unknown dataset '" << paths.dataset << "' (cifar10 or cifar100)");
@@ -34,11 +44,10 @@ ExperimentData load_experiment_data(const DataPaths& paths) {
     d.pretrain_ids = read_split_indices(paths.pretrain_split, n);
   }
   if (!paths.fewshot_split.empty()) d.fewshot_ids = read_split_indices(paths.fewshot_split, n);
-  if (paths.limit_probe_train > 0 && paths.limit_probe_train < static_cast<int64_t>(d.probe_train_ids.size()))
-    d.probe_train_ids.resize(paths.limit_probe_train);
-  const int64_t test_n = static_cast<int64_t>(d.test.labels.size());
-  const int64_t stride = paths.limit_test > 0 ? std::max<int64_t>(1, test_n / paths.limit_test) : 1;
-  for (int64_t i = 0; i < test_n; i += stride) d.test_ids.push_back(i);
+  d.probe_train_ids = evenly_spaced(d.probe_train_ids, paths.limit_probe_train);
+  std::vector<int64_t> test_all(d.test.labels.size());
+  for (size_t i = 0; i < test_all.size(); ++i) test_all[i] = static_cast<int64_t>(i);
+  d.test_ids = evenly_spaced(test_all, paths.limit_test);
   d.pretrain_class_counts = class_counts(d.train.labels, d.pretrain_ids, d.train.num_classes);
   return d;
 }

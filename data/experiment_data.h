@@ -18,8 +18,8 @@ struct DataPaths {
   std::string fewshot_split;        // .npy, e.g. split1_S_b.npy (empty: skip few-shot)
   double imbalance_ratio = 100;     // for a generated D_i
   uint64_t subset_seed = 0;         // for a generated D_i
-  int64_t limit_probe_train = 0;    // keep only the first N of the probe list (0: all) for quick runs
-  int64_t limit_test = 0;           // keep only every k-th test image so N remain (0: all)
+  int64_t limit_probe_train = 0;    // keep an evenly spaced N of the probe list (0: all)
+  int64_t limit_test = 0;           // keep an evenly spaced N of the test set (0: all)
 };
 
 struct ExperimentData {

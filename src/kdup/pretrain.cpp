@@ -32,11 +32,14 @@ Pretrainer::Pretrainer(ContrastiveModel& model, const PretrainConfig& config, Te
              "train.batch_size: " << config.batch_size << " is larger than the " << ids_.size()
                                   << " training images");
   state_.metadata["images_processed"] = "0";
+  state_.metadata["train_seconds"] = "0";
 }
 
 int64_t Pretrainer::images_processed() const {
   return std::stoll(state_.metadata.at("images_processed"));
 }
+
+double Pretrainer::train_seconds() const { return std::stod(state_.metadata.at("train_seconds")); }
 
 EpochReport Pretrainer::train_epoch(const std::function<void(const StepReport&)>& on_step) {
   const auto start = std::chrono::steady_clock::now();
@@ -78,6 +81,7 @@ EpochReport Pretrainer::train_epoch(const std::function<void(const StepReport&)>
   report.epoch = state_.epoch;
   report.loss = step ? loss_sum / step : 0.0;
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  state_.metadata["train_seconds"] = std::to_string(train_seconds() + report.seconds);
   return report;
 }
 
@@ -93,7 +97,8 @@ void Pretrainer::restore(const std::string& path) {
              path << ": checkpoint of method '" << loaded.metadata.at("method")
                   << "', the config asks for '" << config_.method << "'");
   state_ = loaded;
-  if (!state_.metadata.count("images_processed")) state_.metadata["images_processed"] = "0";
+  for (const char* key : {"images_processed", "train_seconds"})
+    if (!state_.metadata.count(key)) state_.metadata[key] = "0";
 }
 
 }  // namespace kdup

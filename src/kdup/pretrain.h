@@ -46,7 +46,8 @@ class Pretrainer {
   Pretrainer(ContrastiveModel& model, const PretrainConfig& config, Tensor images,
              std::vector<int64_t> ids);
   int64_t epochs_done() const { return state_.epoch; }
-  int64_t images_processed() const;
+  int64_t images_processed() const;  // forward+backward images so far, resumed runs included
+  double train_seconds() const;       // wall time of the training epochs so far
   EpochReport train_epoch(const std::function<void(const StepReport&)>& on_step);
   void save(const std::string& path) const;
   void restore(const std::string& path);

@@ -1,0 +1,78 @@
+// The kdup binary: one entry point for training, evaluation and comparison.
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "app/commands.h"
+#include "app/train_schema.h"
+
+namespace {
+
+const char* kUsage =
+    "usage:\n"
+    "  kdup train --config FILE [--set key=value]... [--resume]\n"
+    "      pre-train (SimCLR or SDCLR), checkpointing into run.dir/run.name, then evaluate\n"
+    "      (linear probe, 1% few-shot, k-NN, CHI/DBI) into results.md and results.json.\n"
+    "      --resume continues from the run's last checkpoint.\n"
+    "  kdup eval RUN_DIR [--checkpoint FILE] [--set key=value]...\n"
+    "      evaluate a run's latest (or the given) checkpoint again.\n"
+    "  kdup compare RUN_DIR...\n"
+    "      print the results of several runs side by side.\n"
+    "  kdup --help\n"
+    "      this text and every configuration key.\n";
+
+struct Arguments {
+  std::string command, config, checkpoint;
+  std::vector<std::string> positional, overrides;
+  bool resume = false;
+};
+
+Arguments parse(int argc, char** argv) {
+  Arguments a;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&](const char* flag) {
+      KDUP_CHECK(i + 1 < argc, flag << " needs a value");
+      return std::string(argv[++i]);
+    };
+    if (arg == "--config") a.config = value("--config");
+    else if (arg == "--set") a.overrides.push_back(value("--set"));
+    else if (arg == "--checkpoint") a.checkpoint = value("--checkpoint");
+    else if (arg == "--resume") a.resume = true;
+    else if (arg == "--help" || arg == "-h") a.command = "help";
+    else if (arg.rfind("--", 0) == 0) KDUP_CHECK(false, "unknown option " << arg);
+    else if (a.command.empty()) a.command = arg;
+    else a.positional.push_back(arg);
+  }
+  return a;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    Arguments a = parse(argc, argv);
+    if (a.command.empty() || a.command == "help") {
+      std::cout << kUsage << "\nconfiguration keys:\n" << kdup::schema_help(kdup::train_schema());
+      return a.command.empty() ? 2 : 0;
+    }
+    if (a.command == "train") {
+      KDUP_CHECK(!a.config.empty(), "train: --config FILE is required");
+      return kdup::train_command(a.config, a.overrides, a.resume);
+    }
+    if (a.command == "eval") {
+      KDUP_CHECK(a.positional.size() == 1, "eval: expected one RUN_DIR");
+      return kdup::eval_command(a.positional[0], a.checkpoint, a.overrides);
+    }
+    if (a.command == "compare") {
+      KDUP_CHECK(!a.positional.empty(), "compare: expected at least one RUN_DIR");
+      return kdup::compare_command(a.positional);
+    }
+    KDUP_CHECK(false, "unknown command '" << a.command << "' (train, eval, compare, --help)");
+  } catch (const std::exception& e) {
+    std::cerr << "kdup: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
