@@ -6,7 +6,7 @@
 
 #include "cuda/launch.cuh"
 #include "ops/kernels.h"
-#include "ops/math/softmax_math.h"
+#include "ops/math/softmax_parallel_math.h"
 
 namespace kdup::cuda {
 

@@ -1,0 +1,120 @@
+#include "data/npy.h"
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <regex>
+
+namespace kdup {
+
+namespace {
+
+DType dtype_from_descr(const std::string& descr, const std::string& path) {
+  if (descr == "|u1" || descr == "<u1") return DType::u8;
+  if (descr == "<i8") return DType::i64;
+  if (descr == "<f4") return DType::f32;
+  if (descr == "<f8") return DType::f64;
+  KDUP_CHECK(false, path << ": unsupported .npy dtype '" << descr
+                         << "' (expected |u1, <i8, <f4 or <f8)");
+  return DType::u8;
+}
+
+const char* descr_of(DType dtype) {
+  switch (dtype) {
+    case DType::u8: return "|u1";
+    case DType::i64: return "<i8";
+    case DType::f32: return "<f4";
+    case DType::f64: return "<f8";
+  }
+  return "";
+}
+
+// The header is a Python dict literal: {'descr': '<i8', 'fortran_order': False, 'shape': (3, 4), }
+std::string header_field(const std::string& header, const std::string& key,
+                         const std::string& value_pattern, const std::string& path) {
+  std::smatch match;
+  std::regex re("'" + key + "'\\s*:\\s*" + value_pattern);
+  KDUP_CHECK(std::regex_search(header, match, re),
+             path << ": .npy header has no readable '" << key << "' entry");
+  return match[1];
+}
+
+}  // namespace
+
+Tensor read_npy(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  KDUP_CHECK(in, path << ": cannot open .npy file");
+  char magic[8];
+  in.read(magic, 8);
+  KDUP_CHECK(in && std::memcmp(magic, "\x93NUMPY", 6) == 0, path << ": not a .npy file (bad magic)");
+  const int major = static_cast<unsigned char>(magic[6]);
+  KDUP_CHECK(major == 1 || major == 2, path << ": unsupported .npy version " << major);
+  uint32_t header_len = 0;
+  unsigned char len_bytes[4] = {0, 0, 0, 0};
+  in.read(reinterpret_cast<char*>(len_bytes), major == 1 ? 2 : 4);
+  for (int i = (major == 1 ? 1 : 3); i >= 0; --i) header_len = (header_len << 8) | len_bytes[i];
+  std::string header(header_len, '\0');
+  in.read(header.data(), header_len);
+  KDUP_CHECK(in, path << ": truncated .npy header");
+
+  DType dtype = dtype_from_descr(header_field(header, "descr", "'([^']*)'", path), path);
+  KDUP_CHECK(header_field(header, "fortran_order", "(True|False)", path) == "False",
+             path << ": Fortran-ordered .npy arrays are not supported");
+  std::string dims = header_field(header, "shape", "\\(([^)]*)\\)", path);
+  Shape shape;
+  std::regex number("\\d+");
+  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), number); it != std::sregex_iterator();
+       ++it)
+    shape.push_back(std::stoll(it->str()));
+
+  Tensor t = Tensor::empty(shape, dtype);
+  const std::streamsize bytes = static_cast<std::streamsize>(t.numel() * dtype_size(dtype));
+  in.read(static_cast<char*>(t.raw_data()), bytes);
+  KDUP_CHECK(in.gcount() == bytes, path << ": truncated .npy data: expected " << bytes
+                                        << " bytes for shape " << shape_str(shape) << ", found "
+                                        << in.gcount());
+  return t;
+}
+
+Tensor read_npy(const std::string& path, DType dtype, const Shape& expected) {
+  Tensor t = read_npy(path);
+  bool shape_ok = t.dim() == static_cast<int64_t>(expected.size());
+  for (size_t i = 0; shape_ok && i < expected.size(); ++i)
+    shape_ok = expected[i] < 0 || expected[i] == t.shape()[i];
+  KDUP_CHECK(t.dtype() == dtype && shape_ok,
+             path << ": expected a " << dtype_name(dtype) << " array of shape "
+                  << shape_str(expected) << " (-1 = any), found " << dtype_name(t.dtype()) << " "
+                  << shape_str(t.shape()));
+  return t;
+}
+
+void write_npy(const std::string& path, const Tensor& tensor) {
+  Tensor t = tensor.to(Device::cpu).contiguous();
+  std::string shape = "(";  // a Python tuple: "()", "(3,)", "(3, 4)"
+  for (int64_t i = 0; i < t.dim(); ++i) shape += (i ? ", " : "") + std::to_string(t.shape()[i]);
+  shape += t.dim() == 1 ? ",)" : ")";
+  std::string header = std::string("{'descr': '") + descr_of(t.dtype()) +
+                       "', 'fortran_order': False, 'shape': " + shape + ", }";
+  // Pad with spaces so that magic + length + header + newline is a multiple of 64 bytes.
+  const size_t unpadded = 10 + header.size() + 1;
+  header.append((64 - unpadded % 64) % 64, ' ');
+  header += '\n';
+
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    KDUP_CHECK(out, tmp << ": cannot open for writing");
+    const uint16_t len = static_cast<uint16_t>(header.size());
+    const char prefix[8] = {'\x93', 'N', 'U', 'M', 'P', 'Y', 1, 0};
+    out.write(prefix, 8);
+    const char len_bytes[2] = {static_cast<char>(len & 0xff), static_cast<char>(len >> 8)};
+    out.write(len_bytes, 2);
+    out.write(header.data(), static_cast<std::streamsize>(header.size()));
+    out.write(static_cast<const char*>(t.raw_data()),
+              static_cast<std::streamsize>(t.numel() * dtype_size(t.dtype())));
+    KDUP_CHECK(out.good(), tmp << ": write failed");
+  }
+  KDUP_CHECK(std::rename(tmp.c_str(), path.c_str()) == 0, path << ": cannot rename " << tmp);
+}
+
+}  // namespace kdup

@@ -1,0 +1,152 @@
+// CPU batch normalisation over x viewed as [N, C, S] (S = H * W for images, 1 for [N, C]).
+// Per channel c, over the M = N * S values x_i of that channel:
+//   mean = (1/M) sum_i x_i,   var = (1/M) sum_i (x_i - mean)^2   (biased),
+//   invstd = 1 / sqrt(var + eps),   xhat_i = (x_i - mean) * invstd,   y_i = gamma * xhat_i + beta.
+// Sums are accumulated in double whatever the tensor's precision. Channels run in parallel.
+#include <cmath>
+#include <vector>
+
+#include "ops/cpu/strided.h"
+#include "ops/kernels.h"
+
+namespace kdup::cpu {
+
+namespace {
+
+// x viewed as [N, C, S]: element (n, c, s) lies at (n * C + c) * S + s.
+struct ChannelLayout {
+  int64_t batch, channels, spatial;
+
+  explicit ChannelLayout(const Tensor& x)
+      : batch(x.shape()[0]), channels(x.shape()[1]), spatial(x.numel() / (batch * channels)) {}
+  int64_t per_channel() const { return batch * spatial; }  // M
+  int64_t offset(int64_t n, int64_t c) const { return (n * channels + c) * spatial; }
+  bool worth_threads() const { return batch * channels * spatial > kParallelGrain; }
+};
+
+// y = x * scale[c] + shift[c], the form every normalisation ends in.
+template <class T>
+void scale_shift(const ChannelLayout& l, const T* x, const double* scale, const double* shift,
+                 T* y) {
+#pragma omp parallel for if (l.worth_threads())
+  for (int64_t c = 0; c < l.channels; ++c)
+    for (int64_t n = 0; n < l.batch; ++n) {
+      const T* xr = x + l.offset(n, c);
+      T* yr = y + l.offset(n, c);
+      for (int64_t s = 0; s < l.spatial; ++s)
+        yr[s] = static_cast<T>(static_cast<double>(xr[s]) * scale[c] + shift[c]);
+    }
+}
+
+}  // namespace
+
+void batch_norm_forward_train(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                              double eps, Tensor& y, Tensor& mean, Tensor& invstd) {
+  dispatch_floating(x.dtype(), "batch_norm_forward_train", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const ChannelLayout l(x);
+    const T* px = x.data<T>();
+    const T* pg = gamma.data<T>();
+    const T* pb = beta.data<T>();
+    T* pmean = mean.data<T>();
+    T* pinvstd = invstd.data<T>();
+    std::vector<double> scale(l.channels), shift(l.channels);
+    const double count = static_cast<double>(l.per_channel());
+#pragma omp parallel for if (l.worth_threads())
+    for (int64_t c = 0; c < l.channels; ++c) {
+      // Two passes (mean, then squared deviations) avoid the cancellation of E[x^2] - E[x]^2.
+      double total = 0;
+      for (int64_t n = 0; n < l.batch; ++n) {
+        const T* xr = px + l.offset(n, c);
+        for (int64_t s = 0; s < l.spatial; ++s) total += xr[s];
+      }
+      const double m = total / count;
+      double squares = 0;
+      for (int64_t n = 0; n < l.batch; ++n) {
+        const T* xr = px + l.offset(n, c);
+        for (int64_t s = 0; s < l.spatial; ++s) {
+          const double d = xr[s] - m;
+          squares += d * d;
+        }
+      }
+      const double inv = 1.0 / std::sqrt(squares / count + eps);
+      pmean[c] = static_cast<T>(m);
+      pinvstd[c] = static_cast<T>(inv);
+      // y = gamma * (x - m) * inv + beta = x * (gamma * inv) + (beta - m * gamma * inv)
+      scale[c] = static_cast<double>(pg[c]) * inv;
+      shift[c] = static_cast<double>(pb[c]) - m * scale[c];
+    }
+    scale_shift(l, px, scale.data(), shift.data(), y.data<T>());
+  });
+}
+
+void batch_norm_forward_eval(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                             const Tensor& running_mean, const Tensor& running_var, double eps,
+                             Tensor& y) {
+  dispatch_floating(x.dtype(), "batch_norm_forward_eval", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const ChannelLayout l(x);
+    const T* pg = gamma.data<T>();
+    const T* pb = beta.data<T>();
+    const T* prm = running_mean.data<T>();
+    const T* prv = running_var.data<T>();
+    std::vector<double> scale(l.channels), shift(l.channels);
+    for (int64_t c = 0; c < l.channels; ++c) {
+      // y = gamma * (x - running_mean) / sqrt(running_var + eps) + beta
+      scale[c] = static_cast<double>(pg[c]) / std::sqrt(static_cast<double>(prv[c]) + eps);
+      shift[c] = static_cast<double>(pb[c]) - static_cast<double>(prm[c]) * scale[c];
+    }
+    scale_shift(l, x.data<T>(), scale.data(), shift.data(), y.data<T>());
+  });
+}
+
+// Training-mode backward. With g_i = dL/dy_i over the M values of a channel:
+//   dL/dbeta  = sum_i g_i
+//   dL/dgamma = sum_i g_i * xhat_i
+//   dL/dx_i   = gamma * invstd / M * (M * g_i - dL/dbeta - xhat_i * dL/dgamma)
+// The last line is the chain rule through xhat_i = (x_i - mean) * invstd, where mean and invstd
+// themselves depend on every x_j of the channel.
+void batch_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor& gamma,
+                         const Tensor& mean, const Tensor& invstd, Tensor& grad_x,
+                         Tensor& grad_gamma, Tensor& grad_beta) {
+  dispatch_floating(x.dtype(), "batch_norm_backward", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const ChannelLayout l(x);
+    const T* pgy = grad_y.data<T>();
+    const T* px = x.data<T>();
+    const T* pg = gamma.data<T>();
+    const T* pmean = mean.data<T>();
+    const T* pinvstd = invstd.data<T>();
+    T* pgx = grad_x.data<T>();
+    T* pgg = grad_gamma.data<T>();
+    T* pgb = grad_beta.data<T>();
+    const double count = static_cast<double>(l.per_channel());
+#pragma omp parallel for if (l.worth_threads())
+    for (int64_t c = 0; c < l.channels; ++c) {
+      const double m = pmean[c], inv = pinvstd[c];
+      double sum_g = 0, sum_g_xhat = 0;
+      for (int64_t n = 0; n < l.batch; ++n) {
+        const T* gr = pgy + l.offset(n, c);
+        const T* xr = px + l.offset(n, c);
+        for (int64_t s = 0; s < l.spatial; ++s) {
+          sum_g += gr[s];
+          sum_g_xhat += gr[s] * ((xr[s] - m) * inv);
+        }
+      }
+      pgb[c] = static_cast<T>(sum_g);
+      pgg[c] = static_cast<T>(sum_g_xhat);
+      const double factor = static_cast<double>(pg[c]) * inv / count;
+      for (int64_t n = 0; n < l.batch; ++n) {
+        const T* gr = pgy + l.offset(n, c);
+        const T* xr = px + l.offset(n, c);
+        T* gxr = pgx + l.offset(n, c);
+        for (int64_t s = 0; s < l.spatial; ++s) {
+          const double xhat = (xr[s] - m) * inv;
+          gxr[s] = static_cast<T>(factor * (count * gr[s] - sum_g - xhat * sum_g_xhat));
+        }
+      }
+    }
+  });
+}
+
+}  // namespace kdup::cpu
