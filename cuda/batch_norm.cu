@@ -1,7 +1,8 @@
 // CUDA batch normalisation over x viewed as [N, C, S] (math in ops/math/batch_norm_math.h). The
 // training forward and the backward run one block per channel: CUB block reductions give the
 // channel's statistics, then the same block writes the channel's outputs. Inference is one thread
-// per element.
+// per element. As on the CPU, the statistics are accumulated in double whatever the tensor's
+// precision.
 #include <cub/cub.cuh>
 
 #include "cuda/launch.cuh"
@@ -40,36 +41,36 @@ struct SumOp {
 template <class T>
 __global__ void forward_train_kernel(const T* x, const T* gamma, const T* beta, ChannelLayout l,
                                      double eps, T* y, T* mean_out, T* invstd_out) {
-  using BlockReduce = cub::BlockReduce<T, kThreadsPerBlock>;
+  using BlockReduce = cub::BlockReduce<double, kThreadsPerBlock>;
   __shared__ typename BlockReduce::TempStorage temp;
-  __shared__ T mean, invstd;
+  __shared__ double mean, invstd;
   const int64_t c = blockIdx.x;
 
-  T partial = T(0);
+  double partial = 0;
   for (int64_t j = threadIdx.x; j < l.count; j += blockDim.x)
     partial += x[channel_element_offset(c, j, l.spatial, l.channels)];
-  const T sum = BlockReduce(temp).Reduce(partial, SumOp<T>());
-  if (threadIdx.x == 0) mean = sum / static_cast<T>(l.count);
+  const double sum = BlockReduce(temp).Reduce(partial, SumOp<double>());
+  if (threadIdx.x == 0) mean = sum / static_cast<double>(l.count);
   __syncthreads();
 
-  // The variance from centred values (two passes), which keeps float32 accurate.
-  partial = T(0);
+  // The variance from centred values (two passes) avoids the cancellation of E[x^2] - E[x]^2.
+  partial = 0;
   for (int64_t j = threadIdx.x; j < l.count; j += blockDim.x) {
-    const T d = x[channel_element_offset(c, j, l.spatial, l.channels)] - mean;
+    const double d = x[channel_element_offset(c, j, l.spatial, l.channels)] - mean;
     partial += d * d;
   }
-  const T squares = BlockReduce(temp).Reduce(partial, SumOp<T>());
+  const double squares = BlockReduce(temp).Reduce(partial, SumOp<double>());
   if (threadIdx.x == 0) {
-    invstd = batch_norm_invstd(squares / static_cast<T>(l.count), eps);
-    mean_out[c] = mean;
-    invstd_out[c] = invstd;
+    invstd = batch_norm_invstd(squares / static_cast<double>(l.count), eps);
+    mean_out[c] = static_cast<T>(mean);
+    invstd_out[c] = static_cast<T>(invstd);
   }
   __syncthreads();
 
-  const T g = gamma ? gamma[c] : T(1), b = beta ? beta[c] : T(0);
+  const double g = gamma ? gamma[c] : 1.0, b = beta ? beta[c] : 0.0;
   for (int64_t j = threadIdx.x; j < l.count; j += blockDim.x) {
     const int64_t at = channel_element_offset(c, j, l.spatial, l.channels);
-    y[at] = batch_norm_output(x[at], mean, invstd, g, b);
+    y[at] = static_cast<T>(batch_norm_output<double>(x[at], mean, invstd, g, b));
   }
 }
 
@@ -79,19 +80,18 @@ __global__ void forward_eval_kernel(const T* x, const T* gamma, const T* beta,
                                     double eps, T* y, int64_t n) {
   KDUP_GRID_LOOP(at, n) {
     const int64_t c = channel_of(at, l.spatial, l.channels);
-    y[at] = batch_norm_output(x[at], running_mean[c], batch_norm_invstd(running_var[c], eps),
-                              gamma ? gamma[c] : T(1), beta ? beta[c] : T(0));
+    const double invstd = batch_norm_invstd<double>(running_var[c], eps);
+    y[at] = static_cast<T>(batch_norm_output<double>(x[at], running_mean[c], invstd,
+                                                     gamma ? gamma[c] : 1.0, beta ? beta[c] : 0.0));
   }
 }
 
 // The two sums of the backward, reduced together.
-template <class T>
 struct GradSums {
-  T grad, grad_xhat;
+  double grad, grad_xhat;
 };
-template <class T>
 struct GradSumsOp {
-  __device__ GradSums<T> operator()(const GradSums<T>& a, const GradSums<T>& b) const {
+  __device__ GradSums operator()(const GradSums& a, const GradSums& b) const {
     return {a.grad + b.grad, a.grad_xhat + b.grad_xhat};
   }
 };
@@ -100,32 +100,32 @@ template <class T>
 __global__ void backward_kernel(const T* grad_y, const T* x, const T* gamma, const T* mean,
                                 const T* invstd, ChannelLayout l, T* grad_x, T* grad_gamma,
                                 T* grad_beta) {
-  using BlockReduce = cub::BlockReduce<GradSums<T>, kThreadsPerBlock>;
+  using BlockReduce = cub::BlockReduce<GradSums, kThreadsPerBlock>;
   __shared__ typename BlockReduce::TempStorage temp;
-  __shared__ GradSums<T> sums;
+  __shared__ GradSums sums;
   const int64_t c = blockIdx.x;
-  const T m = mean[c], s = invstd[c];
+  const double m = mean[c], s = invstd[c];
 
-  GradSums<T> partial{T(0), T(0)};
+  GradSums partial{0, 0};
   for (int64_t j = threadIdx.x; j < l.count; j += blockDim.x) {
     const int64_t at = channel_element_offset(c, j, l.spatial, l.channels);
     partial.grad += grad_y[at];
-    partial.grad_xhat += grad_y[at] * (x[at] - m) * s;
+    partial.grad_xhat += grad_y[at] * ((x[at] - m) * s);
   }
-  const GradSums<T> total = BlockReduce(temp).Reduce(partial, GradSumsOp<T>());
+  const GradSums total = BlockReduce(temp).Reduce(partial, GradSumsOp());
   if (threadIdx.x == 0) {
     sums = total;
-    if (grad_gamma) grad_gamma[c] = total.grad_xhat;
-    if (grad_beta) grad_beta[c] = total.grad;
+    if (grad_gamma) grad_gamma[c] = static_cast<T>(total.grad_xhat);
+    if (grad_beta) grad_beta[c] = static_cast<T>(total.grad);
   }
   __syncthreads();
 
   if (!grad_x) return;
-  const T g = gamma ? gamma[c] : T(1);
+  const double g = gamma ? gamma[c] : 1.0;
   for (int64_t j = threadIdx.x; j < l.count; j += blockDim.x) {
     const int64_t at = channel_element_offset(c, j, l.spatial, l.channels);
-    grad_x[at] = batch_norm_grad_input(grad_y[at], (x[at] - m) * s, g, s, l.count, sums.grad,
-                                       sums.grad_xhat);
+    grad_x[at] = static_cast<T>(batch_norm_grad_input<double>(grad_y[at], (x[at] - m) * s, g, s,
+                                                              l.count, sums.grad, sums.grad_xhat));
   }
 }
 

@@ -7,7 +7,8 @@
 //   backward   with xhat = (x - mean) * invstd and g = dL/dy,
 //              dL/dbeta = sum g,  dL/dgamma = sum g xhat,
 //              dL/dx = gamma * invstd / M * (M g - sum g - xhat sum g xhat)
-// Shared by the CUDA kernels and checked against the CPU kernels on the host. An undefined gamma
+// Shared by the CUDA kernels (instantiated with double, as the CPU accumulates) and checked against
+// the CPU kernels on the host. An undefined gamma
 // or beta counts as 1 or 0.
 #pragma once
 #include <cmath>
