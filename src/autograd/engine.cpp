@@ -24,6 +24,24 @@ bool any_requires_grad(const std::vector<Tensor>& inputs) {
   return false;
 }
 
+Node::~Node() {
+  // A naive teardown recurses: the last handle to an input frees its node, which frees its inputs.
+  // Instead, a node about to die hands its inputs to this loop first (dropping its backward
+  // function while the loop still holds those inputs), so every node dies with nothing left to free.
+  std::vector<Tensor> pending = std::move(inputs_);
+  backward_ = nullptr;
+  while (!pending.empty()) {
+    Tensor t = std::move(pending.back());
+    pending.pop_back();
+    if (!t.defined() || t.impl_ptr().use_count() != 1) continue;
+    const std::shared_ptr<Node>& node = t.grad_fn();
+    if (!node || node.use_count() != 1) continue;
+    for (Tensor& input : node->inputs_) pending.push_back(std::move(input));
+    node->inputs_.clear();
+    node->backward_ = nullptr;
+  }
+}
+
 Tensor record(const char* name, Tensor output, std::vector<Tensor> inputs,
               Node::BackwardFn backward) {
   if (!any_requires_grad(inputs)) return output;
@@ -77,12 +95,15 @@ void Tensor::backward(const Tensor& gradient) const {
     accumulate(impl()->grad, seed);
     return;
   }
-  KDUP_CHECK(!grad_fn()->released(),
-             "backward: the graph through '" << grad_fn()->name() << "' was already used once");
+  const std::vector<std::shared_ptr<Node>> order = topological_order(grad_fn());
+  // Checked before any gradient flows, so a refused call leaves every leaf's gradient untouched.
+  for (const std::shared_ptr<Node>& node : order)
+    KDUP_CHECK(!node->released(),
+               "backward: the graph through '" << node->name() << "' was already used once");
   // Gradient of each node's output, filled by its consumers before the node runs.
   std::unordered_map<Node*, std::shared_ptr<TensorImpl>> pending;
   pending[grad_fn().get()] = seed.impl_ptr();
-  for (const std::shared_ptr<Node>& node : topological_order(grad_fn())) {
+  for (const std::shared_ptr<Node>& node : order) {
     auto found = pending.find(node.get());
     if (found == pending.end()) continue;  // no gradient reached this node
     Tensor grad_output(found->second);

@@ -15,6 +15,10 @@ class Node {
 
   Node(const char* name, std::vector<Tensor> inputs, BackwardFn backward)
       : name_(name), inputs_(std::move(inputs)), backward_(std::move(backward)) {}
+  // Frees the graph below iteratively, so dropping a very deep graph cannot overflow the stack.
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
 
   const char* name() const { return name_; }
   const std::vector<Tensor>& inputs() const { return inputs_; }

@@ -16,7 +16,7 @@ namespace {
 std::vector<int64_t> resolve_dims(const char* op, const Tensor& x, std::vector<int64_t> dims) {
   if (dims.empty())
     for (int64_t d = 0; d < x.dim(); ++d) dims.push_back(d);
-  for (int64_t& d : dims) d = normalize_dim(d, x.dim(), op);
+  for (int64_t& d : dims) d = normalize_dim(d, x.shape(), op);
   std::sort(dims.begin(), dims.end());
   KDUP_CHECK(std::adjacent_find(dims.begin(), dims.end()) == dims.end(),
              op << ": a dimension is listed twice for shape " << shape_str(x.shape()));
@@ -49,7 +49,7 @@ Tensor sum(const Tensor& x, const std::vector<int64_t>& dims_in, bool keepdim) {
   std::vector<int64_t> dims = resolve_dims("sum", x, dims_in);
   Tensor out = x;
   for (int64_t d : dims) out = sum_one_dim(out, d);
-  if (dims.empty()) out = out.contiguous().detach();  // nothing reduced: a fresh copy
+  if (dims.empty()) out = x.detach().clone();  // nothing reduced (rank 0): a fresh copy
   out = make_view(out, reduced_shape(x.shape(), dims, keepdim),
                   contiguous_strides(reduced_shape(x.shape(), dims, keepdim)), out.offset());
   Shape kept = reduced_shape(x.shape(), dims, /*keepdim=*/true);
@@ -72,7 +72,7 @@ Tensor mean(const Tensor& x) { return mean(x, {}, false); }
 
 std::pair<Tensor, Tensor> max_with_indices(const Tensor& x, int64_t dim_in, bool keepdim) {
   check_floating("max", x);
-  int64_t dim = normalize_dim(dim_in, x.dim(), "max");
+  int64_t dim = normalize_dim(dim_in, x.shape(), "max");
   KDUP_CHECK(x.shape()[dim] > 0, "max: empty dimension " << dim << " in " << shape_str(x.shape()));
   Shape kept = reduced_shape(x.shape(), {dim}, true);
   Tensor values = Tensor::empty(kept, x.dtype(), x.device());
@@ -97,14 +97,15 @@ Tensor max(const Tensor& x, int64_t dim, bool keepdim) {
   return max_with_indices(x, dim, keepdim).first;
 }
 
-Tensor logsumexp(const Tensor& x, int64_t dim, bool keepdim) {
+Tensor logsumexp(const Tensor& x, int64_t dim_in, bool keepdim) {
   check_floating("logsumexp", x);
+  const int64_t dim = normalize_dim(dim_in, x.shape(), "logsumexp");
   // log sum_j exp(x_j) = m + log sum_j exp(x_j - m), m = max_j x_j (held constant: the identity
   // holds for any m, so it carries no gradient). A row of -inf uses m = 0 and gives -inf.
   Tensor m = max(x, dim, /*keepdim=*/true).detach();
   m = masked_fill(m, eq(m, scalar_like(m, -std::numeric_limits<double>::infinity())), 0.0);
   Tensor out = log(sum(exp(x - m), {dim}, /*keepdim=*/true)) + m;
-  return keepdim ? out : out.reshape(reduced_shape(x.shape(), {normalize_dim(dim, x.dim(), "logsumexp")}, false));
+  return keepdim ? out : out.reshape(reduced_shape(x.shape(), {dim}, false));
 }
 
 }  // namespace kdup

@@ -49,7 +49,7 @@ Tensor Tensor::flatten(int64_t start_dim) const {
 }
 
 Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const {
-  int64_t a = normalize_dim(dim0, dim(), "transpose"), b = normalize_dim(dim1, dim(), "transpose");
+  int64_t a = normalize_dim(dim0, shape(), "transpose"), b = normalize_dim(dim1, shape(), "transpose");
   Shape shape = this->shape(), strides = this->strides();
   std::swap(shape[a], shape[b]);
   std::swap(strides[a], strides[b]);
@@ -60,7 +60,7 @@ Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const {
 }
 
 Tensor Tensor::slice(int64_t dim_in, int64_t start, int64_t end) const {
-  int64_t d = normalize_dim(dim_in, dim(), "slice");
+  int64_t d = normalize_dim(dim_in, shape(), "slice");
   KDUP_CHECK(0 <= start && start <= end && end <= shape()[d],
              "slice: range [" << start << ", " << end << ") is out of bounds for dimension " << d
                               << " of shape " << shape_str(shape()));

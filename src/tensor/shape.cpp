@@ -35,4 +35,11 @@ int64_t normalize_dim(int64_t dim, int64_t rank, const char* op) {
   return dim < 0 ? dim + rank : dim;
 }
 
+int64_t normalize_dim(int64_t dim, const Shape& shape, const char* op) {
+  const int64_t rank = static_cast<int64_t>(shape.size());
+  KDUP_CHECK(dim >= -rank && dim < rank,
+             op << ": dimension " << dim << " is out of range for shape " << shape_str(shape));
+  return dim < 0 ? dim + rank : dim;
+}
+
 }  // namespace kdup

@@ -13,5 +13,7 @@ Shape contiguous_strides(const Shape& shape);
 std::string shape_str(const Shape& shape);  // "[2, 3, 4]"
 // Resolves a possibly negative dimension against a rank; an out-of-range one is an error naming op.
 int64_t normalize_dim(int64_t dim, int64_t rank, const char* op);
+// The same against a tensor's shape, which the error message then names.
+int64_t normalize_dim(int64_t dim, const Shape& shape, const char* op);
 
 }  // namespace kdup

@@ -1,0 +1,43 @@
+// The training loader: yields batches of two augmented views of shuffled samples, preparing the next
+// batch on a background thread while the current one trains.
+#pragma once
+#include <future>
+#include <vector>
+
+#include "data/augment.h"
+
+namespace kdup {
+
+struct TwoViewBatch {
+  std::vector<int64_t> ids;  // indices into the image set
+  Tensor view1, view2;       // float32 [B, 3, S, S] on the loader's device
+};
+
+// A seeded permutation of 0..n-1 for one epoch (Fisher–Yates on Philox draws): the order depends on
+// (seed, epoch) only, so a resumed run sees the same batches.
+std::vector<int64_t> epoch_permutation(int64_t n, uint64_t seed, int64_t epoch);
+
+class TwoViewLoader {
+ public:
+  // Iterates over `ids` in the epoch's order, in batches of batch_size (the last partial batch is
+  // dropped, as the contrastive recipes do). `views` gives the augmentation of each view.
+  TwoViewLoader(const Tensor& images, std::vector<int64_t> ids, int64_t batch_size,
+                AugmentConfig augment, uint64_t seed, int64_t epoch, Device device);
+  ~TwoViewLoader();
+  int64_t batches() const { return batches_; }
+  // The next batch, or false at the end of the epoch.
+  bool next(TwoViewBatch& batch);
+
+ private:
+  TwoViewBatch make_batch(int64_t b) const;
+
+  Tensor images_;
+  std::vector<int64_t> order_;
+  int64_t batch_size_, batches_, next_batch_ = 0;
+  AugmentConfig augment_;
+  AugmentKey key_;
+  Device device_;
+  std::future<TwoViewBatch> prefetch_;
+};
+
+}  // namespace kdup

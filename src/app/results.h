@@ -1,0 +1,26 @@
+// results.json and results.md of a run: the paper's table rows (Many / Medium / Few / STD / All)
+// for the linear probe and the 1% few-shot probe, with the k-NN monitor, the cluster indices and
+// the per-class accuracies.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "eval/evaluate.h"
+
+namespace kdup {
+
+struct RunSummary {
+  std::string name;    // the row label, e.g. "SimCLR"
+  std::string config;  // the config file the run came from
+  int64_t epochs = 0;
+  int64_t images_processed = 0;  // forward+backward images through the trained network
+  double train_seconds = 0;
+};
+
+nlohmann::json results_json(const RunSummary& run, const EvaluationResult& result);
+std::string results_markdown(const RunSummary& run, const EvaluationResult& result);
+// One table row per run and protocol, side by side, from results.json records.
+std::string comparison_markdown(const std::vector<nlohmann::json>& results);
+
+}  // namespace kdup

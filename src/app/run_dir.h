@@ -1,0 +1,62 @@
+// The directory of one run, runs/<name>/: config.json (the resolved configuration), log.jsonl (one
+// JSON record a line), results and checkpoint_epoch_NNNN.safetensors files.
+//
+//   RunDir run("runs/cifar_r18", cfg.resolved_json(), /*resume=*/false);
+//   run.append_log({{"epoch", 1}, {"loss", 4.2}});
+//   run.write_text_atomic("results.md", table);
+//   if (auto last = run.latest_checkpoint()) load(last->path);
+#pragma once
+#include <cstdint>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kdup {
+
+// Writes `text` to path + ".tmp", then renames it over `path`: readers see the old file or the new
+// one, never a half-written one.
+void write_file_atomic(const std::string& path, const std::string& text);
+
+struct CheckpointFile {
+  int64_t epoch = 0;
+  std::string path;
+};
+
+class RunDir {
+ public:
+  // Opens `dir` for a run with the given resolved configuration, creating it and its parents and
+  // writing config.json. When config.json already holds a different configuration:
+  //  - without resume, throws an Error naming the directory and the differing keys (nothing is
+  //    written);
+  //  - with resume, config.json is rewritten and changed_keys() lists what changed.
+  // Resuming a directory that does not exist yet starts it afresh.
+  RunDir(std::string dir, const nlohmann::json& config, bool resume);
+
+  const std::string& dir() const { return dir_; }
+  std::string path(const std::string& relative_name) const;  // dir/relative_name
+
+  // Appends one line to log.jsonl and flushes it, so a killed run keeps every line written.
+  void append_log(const nlohmann::json& record);
+  // The records of log.jsonl in order; a line cut short by a killed run is skipped.
+  std::vector<nlohmann::json> read_log() const;
+
+  // Writes dir/relative_name atomically (creating subdirectories), e.g. results.md.
+  void write_text_atomic(const std::string& relative_name, const std::string& text) const;
+
+  // "checkpoint_epoch_0012.safetensors"
+  static std::string checkpoint_name(int64_t epoch);
+  std::vector<CheckpointFile> checkpoints() const;  // by increasing epoch
+  std::optional<CheckpointFile> latest_checkpoint() const;
+
+  // Keys ("optim.lr") whose value differs from the config.json found when resuming.
+  const std::vector<std::string>& changed_keys() const { return changed_keys_; }
+
+ private:
+  std::string dir_;
+  std::ofstream log_;  // opened on the first append_log
+  std::vector<std::string> changed_keys_;
+};
+
+}  // namespace kdup

@@ -1,0 +1,130 @@
+#include "io/safetensors.h"
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+namespace kdup {
+
+namespace {
+
+const char* safetensors_dtype(DType t) {
+  switch (t) {
+    case DType::f32: return "F32";
+    case DType::f64: return "F64";
+    case DType::i64: return "I64";
+    case DType::u8: return "U8";
+  }
+  return "";
+}
+
+DType dtype_from_safetensors(const std::string& name, const std::string& path) {
+  if (name == "F32") return DType::f32;
+  if (name == "F64") return DType::f64;
+  if (name == "I64") return DType::i64;
+  if (name == "U8") return DType::u8;
+  KDUP_CHECK(false, path << ": unsupported safetensors dtype " << name);
+  return DType::u8;
+}
+
+}  // namespace
+
+const Tensor& SafetensorsFile::at(const std::string& name) const {
+  for (const auto& [n, t] : tensors)
+    if (n == name) return t;
+  KDUP_CHECK(false, "safetensors: no tensor named '" << name << "' (the file holds "
+                                                      << tensors.size() << " tensors)");
+  return tensors.front().second;
+}
+
+bool SafetensorsFile::contains(const std::string& name) const {
+  for (const auto& entry : tensors)
+    if (entry.first == name) return true;
+  return false;
+}
+
+void write_safetensors(const std::string& path,
+                       const std::vector<std::pair<std::string, Tensor>>& tensors,
+                       const std::map<std::string, std::string>& metadata) {
+  nlohmann::ordered_json header;
+  if (!metadata.empty()) header["__metadata__"] = metadata;
+  std::vector<Tensor> host;
+  size_t offset = 0;
+  for (const auto& [name, t] : tensors) {
+    Tensor h = t.detach().to(Device::cpu).contiguous();
+    const size_t bytes = h.numel() * dtype_size(h.dtype());
+    header[name] = {{"dtype", safetensors_dtype(h.dtype())},
+                    {"shape", h.shape()},
+                    {"data_offsets", {offset, offset + bytes}}};
+    offset += bytes;
+    host.push_back(h);
+  }
+  std::string text = header.dump();
+  text.append((8 - text.size() % 8) % 8, ' ');  // keep the data 8-byte aligned
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    KDUP_CHECK(out, tmp << ": cannot open for writing");
+    uint64_t length = text.size();
+    unsigned char le[8];
+    for (int i = 0; i < 8; ++i) le[i] = static_cast<unsigned char>(length >> (8 * i));
+    out.write(reinterpret_cast<const char*>(le), 8);
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    for (const Tensor& h : host)
+      out.write(static_cast<const char*>(h.raw_data()),
+                static_cast<std::streamsize>(h.numel() * dtype_size(h.dtype())));
+    out.flush();
+    KDUP_CHECK(out.good(), tmp << ": write failed (disk full?)");
+  }
+  KDUP_CHECK(std::rename(tmp.c_str(), path.c_str()) == 0, path << ": cannot rename " << tmp);
+}
+
+SafetensorsFile read_safetensors(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  KDUP_CHECK(in, path << ": cannot open safetensors file");
+  const uint64_t file_size = static_cast<uint64_t>(in.tellg());
+  in.seekg(0);
+  unsigned char le[8];
+  in.read(reinterpret_cast<char*>(le), 8);
+  KDUP_CHECK(in, path << ": truncated safetensors file (no header length)");
+  uint64_t length = 0;
+  for (int i = 7; i >= 0; --i) length = (length << 8) | le[i];
+  KDUP_CHECK(length <= file_size - 8, path << ": header length " << length << " exceeds the file");
+  std::string text(length, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(length));
+  nlohmann::ordered_json header;
+  try {
+    header = nlohmann::ordered_json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    KDUP_CHECK(false, path << ": unreadable safetensors header: " << e.what());
+  }
+  const uint64_t data_start = 8 + length;
+  SafetensorsFile file;
+  for (const auto& [name, entry] : header.items()) {
+    if (name == "__metadata__") {
+      for (const auto& [k, v] : entry.items()) file.metadata[k] = v.get<std::string>();
+      continue;
+    }
+    try {
+      const DType dtype = dtype_from_safetensors(entry.at("dtype").get<std::string>(), path);
+      const Shape shape = entry.at("shape").get<Shape>();
+      const auto offsets = entry.at("data_offsets").get<std::vector<uint64_t>>();
+      Tensor t = Tensor::empty(shape, dtype);
+      const uint64_t bytes = t.numel() * dtype_size(dtype);
+      KDUP_CHECK(offsets.size() == 2 && offsets[1] - offsets[0] == bytes &&
+                     data_start + offsets[1] <= file_size,
+                 path << ": tensor '" << name << "' " << shape_str(shape)
+                      << " has a bad byte range or the file is truncated");
+      in.seekg(static_cast<std::streamoff>(data_start + offsets[0]));
+      in.read(static_cast<char*>(t.raw_data()), static_cast<std::streamsize>(bytes));
+      KDUP_CHECK(in, path << ": truncated data of tensor '" << name << "'");
+      file.tensors.emplace_back(name, t);
+    } catch (const nlohmann::json::exception& e) {
+      KDUP_CHECK(false, path << ": bad header entry '" << name << "': " << e.what());
+    }
+  }
+  return file;
+}
+
+}  // namespace kdup

@@ -1,0 +1,99 @@
+#include "kdup/pretrain.h"
+
+#include <chrono>
+#include <cmath>
+
+#include "data/loader.h"
+#include "kdup/nt_xent.h"
+#include "kdup/sdclr_pruning.h"
+#include "ops/ops.h"
+
+namespace kdup {
+
+namespace {
+
+int64_t steps_per_epoch(size_t samples, int64_t batch) {
+  return static_cast<int64_t>(samples) / std::max<int64_t>(batch, 1);
+}
+
+}  // namespace
+
+Pretrainer::Pretrainer(ContrastiveModel& model, const PretrainConfig& config, Tensor images,
+                       std::vector<int64_t> ids)
+    : model_(model), config_(config), images_(std::move(images)), ids_(std::move(ids)),
+      optimizer_({{model.decayed_parameters(), config.weight_decay},
+                  {model.undecayed_parameters(), 0.0}},
+                 config.lr, config.momentum),
+      schedule_(config.lr, config.warmup_epochs * steps_per_epoch(ids_.size(), config.batch_size),
+                config.epochs * steps_per_epoch(ids_.size(), config.batch_size), config.final_lr) {
+  KDUP_CHECK(config.method == "simclr" || config.method == "sdclr",
+             "train.method: unknown method '" << config.method << "' (simclr or sdclr)");
+  KDUP_CHECK(static_cast<int64_t>(ids_.size()) >= config.batch_size,
+             "train.batch_size: " << config.batch_size << " is larger than the " << ids_.size()
+                                  << " training images");
+  state_.metadata["images_processed"] = "0";
+}
+
+int64_t Pretrainer::images_processed() const {
+  return std::stoll(state_.metadata.at("images_processed"));
+}
+
+EpochReport Pretrainer::train_epoch(const std::function<void(const StepReport&)>& on_step) {
+  const auto start = std::chrono::steady_clock::now();
+  const bool sdclr = config_.method == "sdclr";
+  model_.train();
+  // SDCLR re-prunes from the current dense weights at the start of every epoch.
+  if (sdclr) prune_by_global_magnitude(model_.backbone().convolutions(), config_.prune_ratio);
+  TwoViewLoader loader(images_, ids_, config_.batch_size, simclr_cifar_augment(), config_.seed,
+                       state_.epoch, config_.device);
+  EpochReport report;
+  TwoViewBatch batch;
+  int64_t step = 0;
+  double loss_sum = 0;
+  while (loader.next(batch)) {
+    const double lr = schedule_.lr_at(state_.step);
+    optimizer_.set_lr(lr);
+    optimizer_.zero_grad();
+    Tensor z1 = model_.project(batch.view1);
+    if (sdclr) model_.set_branch(1);  // the second view goes through the pruned branch
+    Tensor z2 = model_.project(batch.view2);
+    model_.set_branch(0);
+    Tensor loss = nt_xent_loss(z1, z2, config_.temperature);
+    loss.backward();
+    optimizer_.step();
+    const double value = loss.item();
+    KDUP_CHECK(std::isfinite(value), "training diverged: loss is " << value << " at epoch "
+                                                                    << state_.epoch + 1 << " step "
+                                                                    << step + 1);
+    loss_sum += value;
+    ++state_.step;
+    const int64_t images = 2 * static_cast<int64_t>(batch.ids.size());
+    report.images += images;
+    if (on_step) on_step({state_.epoch, step, loader.batches(), value, lr, images});
+    report.lr = lr;
+    ++step;
+  }
+  ++state_.epoch;
+  state_.metadata["images_processed"] = std::to_string(images_processed() + report.images);
+  report.epoch = state_.epoch;
+  report.loss = step ? loss_sum / step : 0.0;
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+void Pretrainer::save(const std::string& path) const {
+  TrainingState state = state_;
+  state.metadata["method"] = config_.method;
+  save_checkpoint(path, model_, optimizer_, state);
+}
+
+void Pretrainer::restore(const std::string& path) {
+  TrainingState loaded = load_checkpoint(path, model_, &optimizer_);
+  KDUP_CHECK(!loaded.metadata.count("method") || loaded.metadata.at("method") == config_.method,
+             path << ": checkpoint of method '" << loaded.metadata.at("method")
+                  << "', the config asks for '" << config_.method << "'");
+  state_ = loaded;
+  if (!state_.metadata.count("images_processed")) state_.metadata["images_processed"] = "0";
+}
+
+}  // namespace kdup

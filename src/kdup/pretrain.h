@@ -1,0 +1,64 @@
+// Contrastive pre-training of the baselines (METHOD.md §3, §4): SimCLR, and SDCLR with its pruned
+// branch, with the ancestors' optimiser (SGD, momentum, weight decay on weights only) and schedule
+// (linear warm-up, then cosine, stepped per iteration).
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "kdup/checkpoint.h"
+#include "kdup/contrastive_model.h"
+#include "nn/lr_schedule.h"
+
+namespace kdup {
+
+struct PretrainConfig {
+  std::string method = "simclr";  // simclr | sdclr
+  int64_t epochs = 2000;
+  int64_t batch_size = 512;
+  double lr = 0.5;
+  double momentum = 0.9;
+  double weight_decay = 1e-4;
+  int64_t warmup_epochs = 10;
+  double final_lr = 1e-6;
+  double temperature = 0.2;
+  double prune_ratio = 0.9;  // SDCLR
+  uint64_t seed = 0;
+  Device device = Device::cpu;
+};
+
+struct StepReport {
+  int64_t epoch = 0, step = 0, steps = 0;  // epoch is 0-based while running
+  double loss = 0, lr = 0;
+  int64_t images = 0;  // images passed forward and backward in this step
+};
+
+struct EpochReport {
+  int64_t epoch = 0;  // 1-based: the number of epochs completed
+  double loss = 0;    // mean over the epoch's steps
+  double lr = 0;      // at the epoch's last step
+  double seconds = 0;
+  int64_t images = 0;  // forward+backward images this epoch
+};
+
+class Pretrainer {
+ public:
+  Pretrainer(ContrastiveModel& model, const PretrainConfig& config, Tensor images,
+             std::vector<int64_t> ids);
+  int64_t epochs_done() const { return state_.epoch; }
+  int64_t images_processed() const;
+  EpochReport train_epoch(const std::function<void(const StepReport&)>& on_step);
+  void save(const std::string& path) const;
+  void restore(const std::string& path);
+
+ private:
+  ContrastiveModel& model_;
+  PretrainConfig config_;
+  Tensor images_;
+  std::vector<int64_t> ids_;
+  SGD optimizer_;
+  WarmupCosineSchedule schedule_;
+  TrainingState state_;
+};
+
+}  // namespace kdup

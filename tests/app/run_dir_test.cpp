@@ -1,0 +1,132 @@
+#include "app/run_dir.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "test_util.h"
+
+namespace kdup {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// A run directory path that does not exist yet, two levels under the test temp dir.
+std::string fresh_run_dir() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  const fs::path root = fs::path(::testing::TempDir()) / "run_dir_test" / info->name();
+  fs::remove_all(root);
+  return (root / "runs" / "r1").string();
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+const json kConfig = {{"optim", {{"lr", 0.5}, {"momentum", 0.9}}}, {"train", {{"epochs", 10}}}};
+
+TEST(RunDir, CreatesDirectoryAndWritesConfig) {
+  const std::string dir = fresh_run_dir();
+  RunDir run(dir, kConfig, false);
+  EXPECT_TRUE(fs::is_directory(dir));
+  EXPECT_EQ(run.path("results.md"), (fs::path(dir) / "results.md").string());
+  EXPECT_EQ(json::parse(slurp(run.path("config.json"))), kConfig);
+  EXPECT_FALSE(fs::exists(run.path("config.json.tmp")));
+  EXPECT_TRUE(run.changed_keys().empty());
+}
+
+TEST(RunDir, LogAppendsAndSurvivesReopen) {
+  const std::string dir = fresh_run_dir();
+  {
+    RunDir run(dir, kConfig, false);
+    run.append_log({{"epoch", 1}, {"loss", 4.5}});
+    run.append_log({{"epoch", 2}, {"loss", 4.0}});
+    // Each line is on disk as soon as append_log returns.
+    EXPECT_EQ(slurp(run.path("log.jsonl")),
+              "{\"epoch\":1,\"loss\":4.5}\n{\"epoch\":2,\"loss\":4.0}\n");
+  }
+  // A run killed in the middle of a line leaves it without its newline.
+  std::ofstream(fs::path(dir) / "log.jsonl", std::ios::app) << "{\"epoch\":3,\"lo";
+  RunDir resumed(dir, kConfig, true);
+  resumed.append_log({{"epoch", 3}, {"loss", 3.5}});
+  const std::vector<json> records = resumed.read_log();
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0]["epoch"], 1);
+  EXPECT_EQ(records[1]["loss"], 4.0);
+  EXPECT_EQ(records[2]["loss"], 3.5);
+}
+
+TEST(RunDir, RefusesADifferentExistingConfig) {
+  const std::string dir = fresh_run_dir();
+  { RunDir run(dir, kConfig, false); }
+  json other = kConfig;
+  other["optim"]["lr"] = 0.1;
+  test::expect_error([&] { RunDir run(dir, other, false); },
+                     {dir, "different config", "optim.lr 0.5 -> 0.1", "resume"});
+  // Nothing was overwritten.
+  EXPECT_EQ(json::parse(slurp(fs::path(dir) / "config.json")), kConfig);
+  // The same config again is fine, with or without resume.
+  RunDir same(dir, kConfig, false);
+  EXPECT_TRUE(same.changed_keys().empty());
+}
+
+TEST(RunDir, ResumeWithAChangedConfigRecordsTheChanges) {
+  const std::string dir = fresh_run_dir();
+  { RunDir run(dir, kConfig, false); }
+  json longer = kConfig;
+  longer["train"]["epochs"] = 20;
+  RunDir resumed(dir, longer, true);
+  EXPECT_EQ(resumed.changed_keys(), (std::vector<std::string>{"train.epochs"}));
+  EXPECT_EQ(json::parse(slurp(resumed.path("config.json"))), longer);
+}
+
+TEST(RunDir, RefusesWhenStoredConfigIsUnreadable) {
+  const std::string dir = fresh_run_dir();
+  fs::create_directories(dir);
+  std::ofstream(fs::path(dir) / "config.json") << "{ not json";
+  test::expect_error([&] { RunDir run(dir, kConfig, false); }, {dir, "unreadable"});
+}
+
+TEST(RunDir, WriteTextAtomic) {
+  RunDir run(fresh_run_dir(), kConfig, false);
+  run.write_text_atomic("results.md", "| a |\n");
+  run.write_text_atomic("results.md", "| b |\n");
+  run.write_text_atomic("plots/knn.csv", "k,acc\n");
+  EXPECT_EQ(slurp(run.path("results.md")), "| b |\n");
+  EXPECT_EQ(slurp(run.path("plots/knn.csv")), "k,acc\n");
+  EXPECT_FALSE(fs::exists(run.path("results.md.tmp")));
+}
+
+TEST(RunDir, LatestCheckpointFoundByEpochNumber) {
+  RunDir run(fresh_run_dir(), kConfig, false);
+  EXPECT_FALSE(run.latest_checkpoint().has_value());
+  EXPECT_EQ(RunDir::checkpoint_name(12), "checkpoint_epoch_0012.safetensors");
+  for (int64_t epoch : {2, 10000, 999, 30}) std::ofstream(run.path(RunDir::checkpoint_name(epoch)));
+  std::ofstream(run.path("checkpoint_epoch_99999.safetensors.tmp"));  // an unfinished write
+  std::ofstream(run.path("checkpoint_epoch_x.safetensors"));
+  const std::vector<CheckpointFile> all = run.checkpoints();
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all[0].epoch, 2);
+  EXPECT_EQ(all[1].epoch, 30);
+  EXPECT_EQ(all[2].epoch, 999);
+  const auto latest = run.latest_checkpoint();
+  ASSERT_TRUE(latest.has_value());
+  EXPECT_EQ(latest->epoch, 10000);
+  EXPECT_EQ(latest->path, run.path("checkpoint_epoch_10000.safetensors"));
+}
+
+TEST(RunDir, DirectoryThatIsAFileIsAnError) {
+  const std::string dir = fresh_run_dir();
+  fs::create_directories(fs::path(dir).parent_path());
+  std::ofstream(dir) << "x";
+  test::expect_error([&] { RunDir run(dir, kConfig, false); }, {dir, "cannot create"});
+}
+
+}  // namespace
+}  // namespace kdup
