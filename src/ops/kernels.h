@@ -11,7 +11,7 @@
 #include "tensor/tensor.h"
 
 // X(return type, name, (parameters)). The list is the single source of truth for "which kernels
-// exist": tests/ops/kernel_list_test.cpp walks it and checks both backends define each one.
+// exist": tests/cuda/kernel_list_test.cpp walks it and checks both backends define each one.
 #define KDUP_KERNELS(X)                                                                           \
   /* out[...] = value, for any dtype */                                                          \
   X(void, fill, (Tensor & out, double value))                                                    \
