@@ -1,16 +1,20 @@
-# The front door. `make deps` once on a fresh machine, then `make test`.
+# The front door. On a fresh Debian/Ubuntu machine:
+#   make demo   installs what is missing, builds, prepares the data and trains + evaluates the
+#               CPU-scale SimCLR config on CIFAR-10-LT split 1 (on a GPU when one is present)
+#   make test   installs what is missing, builds everything and runs the test suite
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+DEMO_CONFIG ?= configs/cpu/simclr_cifar10_lt_split1.json
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-# Debian packages the build and the reference scripts need.
-DEB_PACKAGES := build-essential cmake libopenblas-dev nlohmann-json3-dev libstb-dev googletest \
-                libgtest-dev python3-torch python3-numpy xz-utils
+# Debian packages the build, the data preparation and the reference scripts need.
+DEB_PACKAGES := build-essential cmake libopenblas-openmp-dev nlohmann-json3-dev libstb-dev \
+                googletest libgtest-dev python3-torch python3-numpy xz-utils curl
 
-.PHONY: all deps test clean
+.PHONY: all deps deps-if-missing test data demo clean
 
-all: $(BUILD)/CMakeCache.txt
+all: deps-if-missing $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
 $(BUILD)/CMakeCache.txt:
@@ -20,8 +24,18 @@ deps:
 	$(SUDO) apt-get update
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(DEB_PACKAGES)
 
+# Runs `deps` only when a package is missing, so repeated builds stay offline and quick.
+deps-if-missing:
+	@dpkg -s $(DEB_PACKAGES) >/dev/null 2>&1 || $(MAKE) deps
+
 test: all
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+data:
+	tools/prepare_data.sh
+
+demo: all data
+	$(BUILD)/kdup train --config $(DEMO_CONFIG) --resume
 
 clean:
 	rm -rf $(BUILD)

@@ -1,5 +1,7 @@
 #include "data/loader.h"
 
+#include <omp.h>
+
 #include "tensor/philox.h"
 
 namespace kdup {
@@ -33,6 +35,9 @@ TwoViewLoader::~TwoViewLoader() {
 }
 
 TwoViewBatch TwoViewLoader::make_batch(int64_t b) const {
+  // The prefetch thread works alone: an OpenMP team of its own would compete for the cores the
+  // training step is using.
+  omp_set_num_threads(1);
   TwoViewBatch batch;
   batch.ids.assign(order_.begin() + b * batch_size_, order_.begin() + (b + 1) * batch_size_);
   AugmentKey key = key_;
