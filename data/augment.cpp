@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "data/augment_math.h"
+#include "ops/dispatch.h"
 #include "tensor/philox.h"
 
 namespace kdup {
@@ -76,130 +77,122 @@ Box resized_crop_box(SampleRandom& rng, int64_t height, int64_t width, const Aug
   return {(height - h) / 2, (width - w) / 2, h, w};
 }
 
-// One view: geometry into `rgb` (S*S*3 floats in [0, 1]), then colour, then blur.
-void augment_one(const uint8_t* image, int64_t height, int64_t width, const AugmentConfig& c,
-                 SampleRandom& rng, float* rgb) {
-  const int64_t s = c.output_size;
+}  // namespace
+
+AugmentParams draw_augment_params(const AugmentConfig& c, const AugmentKey& key, int64_t sample_id,
+                                  int64_t height, int64_t width) {
+  SampleRandom rng(key, sample_id);
+  AugmentParams p;
+  p.resized_crop = c.resized_crop;
   if (c.resized_crop) {
     const Box box = resized_crop_box(rng, height, width, c);
-    const double sy = box.height / s, sx = box.width / s;
-    for (int64_t y = 0; y < s; ++y)
-      for (int64_t x = 0; x < s; ++x)
-        for (int ch = 0; ch < 3; ++ch)  // pixel centres map with half-pixel offsets
-          rgb[(y * s + x) * 3 + ch] = bilinear_sample(
-              image, static_cast<int>(height), static_cast<int>(width), ch,
-              static_cast<float>(box.top + (y + 0.5) * sy - 0.5),
-              static_cast<float>(box.left + (x + 0.5) * sx - 0.5));
-  } else {
-    const int64_t pad = c.crop_padding;
-    const int64_t dy = pad ? rng.integer(0, 2 * pad) - pad : 0;
-    const int64_t dx = pad ? rng.integer(0, 2 * pad) - pad : 0;
-    for (int64_t y = 0; y < s; ++y)
-      for (int64_t x = 0; x < s; ++x) {
-        const int64_t sy = y + dy, sx = x + dx;
-        const bool inside = sy >= 0 && sy < height && sx >= 0 && sx < width;
-        for (int ch = 0; ch < 3; ++ch)
-          rgb[(y * s + x) * 3 + ch] = inside ? image[(sy * width + sx) * 3 + ch] / 255.f : 0.f;
-      }
+    p.box_top = static_cast<float>(box.top);
+    p.box_left = static_cast<float>(box.left);
+    p.box_height = static_cast<float>(box.height);
+    p.box_width = static_cast<float>(box.width);
+  } else if (c.crop_padding > 0) {
+    p.shift_y = static_cast<int32_t>(rng.integer(0, 2 * c.crop_padding) - c.crop_padding);
+    p.shift_x = static_cast<int32_t>(rng.integer(0, 2 * c.crop_padding) - c.crop_padding);
   }
-  const int64_t pixels = s * s;
-  if (rng.bernoulli(c.flip_p))
-    for (int64_t y = 0; y < s; ++y)
-      for (int64_t x = 0; x < s / 2; ++x)
-        for (int ch = 0; ch < 3; ++ch)
-          std::swap(rgb[(y * s + x) * 3 + ch], rgb[(y * s + s - 1 - x) * 3 + ch]);
+  p.flip = rng.bernoulli(c.flip_p);
+  p.jitter = rng.bernoulli(c.jitter_p);
+  if (p.jitter) {  // factors drawn as torchvision's ColorJitter, adjustments in a random order
+    p.brightness = static_cast<float>(rng.uniform(1 - c.brightness, 1 + c.brightness));
+    p.contrast = static_cast<float>(rng.uniform(1 - c.contrast, 1 + c.contrast));
+    p.saturation = static_cast<float>(rng.uniform(1 - c.saturation, 1 + c.saturation));
+    p.hue = static_cast<float>(rng.uniform(-c.hue, c.hue));
+    for (int i = 3; i > 0; --i) std::swap(p.order[i], p.order[rng.integer(0, i)]);
+  }
+  p.grayscale = rng.bernoulli(c.grayscale_p);
+  if (c.blur_p > 0 && rng.bernoulli(c.blur_p))
+    p.blur_sigma = static_cast<float>(rng.uniform(c.blur_sigma_min, c.blur_sigma_max));
+  return p;
+}
 
-  if (rng.bernoulli(c.jitter_p)) {
-    // Factors drawn as torchvision's ColorJitter, adjustments in a random order.
-    const float brightness = static_cast<float>(rng.uniform(1 - c.brightness, 1 + c.brightness));
-    const float contrast = static_cast<float>(rng.uniform(1 - c.contrast, 1 + c.contrast));
-    const float saturation = static_cast<float>(rng.uniform(1 - c.saturation, 1 + c.saturation));
-    const float hue = static_cast<float>(rng.uniform(-c.hue, c.hue));
-    int order[4] = {0, 1, 2, 3};
-    for (int i = 3; i > 0; --i) std::swap(order[i], order[rng.integer(0, i)]);
-    for (int adjustment : order) {
-      if (adjustment == 0) {
-        for (int64_t i = 0; i < 3 * pixels; ++i) rgb[i] = blend(rgb[i], 0.f, brightness);
-      } else if (adjustment == 1) {
-        double mean = 0;
-        for (int64_t p = 0; p < pixels; ++p) mean += luma(rgb[3 * p], rgb[3 * p + 1], rgb[3 * p + 2]);
-        const float m = static_cast<float>(mean / pixels);
-        for (int64_t i = 0; i < 3 * pixels; ++i) rgb[i] = blend(rgb[i], m, contrast);
-      } else if (adjustment == 2) {
-        for (int64_t p = 0; p < pixels; ++p) {
-          const float gray = luma(rgb[3 * p], rgb[3 * p + 1], rgb[3 * p + 2]);
-          for (int ch = 0; ch < 3; ++ch) rgb[3 * p + ch] = blend(rgb[3 * p + ch], gray, saturation);
-        }
-      } else {
-        for (int64_t p = 0; p < pixels; ++p) shift_hue(rgb[3 * p], rgb[3 * p + 1], rgb[3 * p + 2], hue);
+namespace cpu {
+
+// One view of one image: geometry, colour, blur into `rgb` (S*S*3, HWC in [0, 1]), then normalised
+// into `out` (3 planes of S*S).
+static void augment_one(const uint8_t* image, int height, int width, const AugmentConfig& c,
+                        const AugmentParams& p, float* rgb, float* scratch, float* out) {
+  const int s = static_cast<int>(c.output_size), pixels = s * s;
+  for (int y = 0; y < s; ++y)
+    for (int x = 0; x < s; ++x)
+      for (int ch = 0; ch < 3; ++ch)
+        rgb[(y * s + x) * 3 + ch] = augment_geometry(p, image, height, width, s, y, x, ch);
+  if (p.jitter)
+    for (int adjustment : p.order) {
+      float mean = 0;
+      if (adjustment == 1) {  // contrast blends toward the mean luma of the image as it is now
+        double total = 0;
+        for (int q = 0; q < pixels; ++q) total += luma(rgb[3 * q], rgb[3 * q + 1], rgb[3 * q + 2]);
+        mean = static_cast<float>(total / pixels);
       }
+      for (int q = 0; q < pixels; ++q)
+        augment_jitter(p, adjustment, mean, rgb[3 * q], rgb[3 * q + 1], rgb[3 * q + 2]);
     }
-  }
-  if (rng.bernoulli(c.grayscale_p))
-    for (int64_t p = 0; p < pixels; ++p) {
-      const float gray = luma(rgb[3 * p], rgb[3 * p + 1], rgb[3 * p + 2]);
-      rgb[3 * p] = rgb[3 * p + 1] = rgb[3 * p + 2] = gray;
+  if (p.grayscale)
+    for (int q = 0; q < pixels; ++q) {
+      const float gray = luma(rgb[3 * q], rgb[3 * q + 1], rgb[3 * q + 2]);
+      rgb[3 * q] = rgb[3 * q + 1] = rgb[3 * q + 2] = gray;
     }
-  if (c.blur_p > 0 && rng.bernoulli(c.blur_p)) {
-    // Separable Gaussian, kernel about a tenth of the image (odd), reflected borders.
-    const double sigma = rng.uniform(c.blur_sigma_min, c.blur_sigma_max);
-    const int64_t radius = std::max<int64_t>(1, s / 20);
-    std::vector<float> kernel(2 * radius + 1);
-    float total = 0;
-    for (int64_t k = -radius; k <= radius; ++k)
-      total += kernel[k + radius] = static_cast<float>(std::exp(-0.5 * k * k / (sigma * sigma)));
-    for (float& w : kernel) w /= total;
-    auto reflect = [s](int64_t i) { return i < 0 ? -i : (i >= s ? 2 * s - 2 - i : i); };
-    std::vector<float> tmp(3 * pixels);
-    for (int pass = 0; pass < 2; ++pass) {  // rows, then columns
-      for (int64_t y = 0; y < s; ++y)
-        for (int64_t x = 0; x < s; ++x)
-          for (int ch = 0; ch < 3; ++ch) {
-            float acc = 0;
-            for (int64_t k = -radius; k <= radius; ++k) {
-              const int64_t yy = pass ? reflect(y + k) : y, xx = pass ? x : reflect(x + k);
-              acc += kernel[k + radius] * rgb[(yy * s + xx) * 3 + ch];
-            }
-            tmp[(y * s + x) * 3 + ch] = acc;
-          }
-      std::copy(tmp.begin(), tmp.end(), rgb);
+  if (p.blur_sigma > 0)
+    for (int vertical = 0; vertical < 2; ++vertical) {
+      for (int y = 0; y < s; ++y)
+        for (int x = 0; x < s; ++x)
+          for (int ch = 0; ch < 3; ++ch)
+            scratch[(y * s + x) * 3 + ch] = augment_blur_pass(rgb, s, y, x, ch, vertical, p.blur_sigma);
+      std::copy(scratch, scratch + 3 * pixels, rgb);
     }
+  for (int ch = 0; ch < 3; ++ch) {  // HWC [0, 1] -> normalised CHW
+    const float mean = static_cast<float>(c.mean[ch]), inv_std = static_cast<float>(1.0 / c.std[ch]);
+    for (int q = 0; q < pixels; ++q) out[ch * pixels + q] = (rgb[3 * q + ch] - mean) * inv_std;
   }
 }
 
-}  // namespace
+void augment_images(const Tensor& images, const Tensor& ids, const Tensor& params,
+                    const AugmentConfig& config, Tensor& out) {
+  const int height = static_cast<int>(images.shape()[1]), width = static_cast<int>(images.shape()[2]);
+  const int64_t s = config.output_size, batch = ids.numel();
+  const uint8_t* src = images.data<uint8_t>();
+  const int64_t* id = ids.data<int64_t>();
+  const auto* p = reinterpret_cast<const AugmentParams*>(params.data<uint8_t>());
+  float* dst = out.data<float>();
+#pragma omp parallel
+  {
+    std::vector<float> rgb(3 * s * s), scratch(3 * s * s);
+#pragma omp for schedule(dynamic, 4)
+    for (int64_t b = 0; b < batch; ++b)
+      augment_one(src + id[b] * height * width * 3, height, width, config, p[b], rgb.data(),
+                  scratch.data(), dst + b * 3 * s * s);
+  }
+}
+
+}  // namespace cpu
 
 Tensor augment_batch(const Tensor& images, const std::vector<int64_t>& sample_ids,
                      const AugmentConfig& config, const AugmentKey& key) {
-  KDUP_CHECK(images.dtype() == DType::u8 && images.dim() == 4 && images.shape()[3] == 3 &&
-                 images.device() == Device::cpu,
-             "augment_batch: expected uint8 CPU images [N, H, W, 3], got "
+  KDUP_CHECK(images.dtype() == DType::u8 && images.dim() == 4 && images.shape()[3] == 3,
+             "augment_batch: expected uint8 images [N, H, W, 3], got "
                  << dtype_name(images.dtype()) << " " << shape_str(images.shape()));
   const int64_t n = images.shape()[0], height = images.shape()[1], width = images.shape()[2];
   const int64_t s = config.output_size, batch = static_cast<int64_t>(sample_ids.size());
   KDUP_CHECK(config.resized_crop || (height == s && width == s),
              "augment_batch: images are " << height << "x" << width << ", the output " << s << "x"
                                           << s << ", and only a resized crop can resize");
-  for (int64_t id : sample_ids)
-    KDUP_CHECK(id >= 0 && id < n, "augment_batch: sample " << id << " out of range " << n);
-  Tensor out = Tensor::empty({batch, 3, s, s}, DType::f32);
-  const uint8_t* src = images.data<uint8_t>();
-  float* dst = out.data<float>();
-#pragma omp parallel
-  {
-    std::vector<float> rgb(3 * s * s);
-#pragma omp for schedule(dynamic, 4)
-    for (int64_t b = 0; b < batch; ++b) {
-      SampleRandom rng(key, sample_ids[b]);
-      augment_one(src + sample_ids[b] * height * width * 3, height, width, config, rng, rgb.data());
-      for (int ch = 0; ch < 3; ++ch) {  // HWC [0, 1] -> normalised CHW
-        const float mean = static_cast<float>(config.mean[ch]);
-        const float inv_std = static_cast<float>(1.0 / config.std[ch]);
-        float* plane = dst + (b * 3 + ch) * s * s;
-        for (int64_t p = 0; p < s * s; ++p) plane[p] = (rgb[3 * p + ch] - mean) * inv_std;
-      }
-    }
+  std::vector<uint8_t> param_bytes(batch * sizeof(AugmentParams));
+  auto* params = reinterpret_cast<AugmentParams*>(param_bytes.data());
+  for (int64_t b = 0; b < batch; ++b) {
+    KDUP_CHECK(sample_ids[b] >= 0 && sample_ids[b] < n,
+               "augment_batch: sample " << sample_ids[b] << " out of range " << n);
+    params[b] = draw_augment_params(config, key, sample_ids[b], height, width);
   }
+  const Device device = images.device();
+  const Tensor ids = Tensor::from_vector(sample_ids, {batch}, device);
+  const Tensor param_tensor = Tensor::from_vector(
+      param_bytes, {batch, static_cast<int64_t>(sizeof(AugmentParams))}, device);
+  Tensor out = Tensor::empty({batch, 3, s, s}, DType::f32, device);
+  KDUP_DISPATCH(device, augment_images, images, ids, param_tensor, config, out);
   return out;
 }
 

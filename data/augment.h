@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "data/augment_params.h"
 #include "tensor/tensor.h"
 
 namespace kdup {
@@ -47,8 +48,12 @@ struct AugmentKey {
   uint64_t view = 0;  // 0 and 1 for the two SimCLR views
 };
 
-// images: uint8 [N, H, W, 3]; sample_ids: which images (and whose random stream) to use.
-// Returns float32 [B, 3, S, S] on the CPU, normalised.
+// The random parameters of sample `sample_id`'s view under `key`, for a height x width image.
+AugmentParams draw_augment_params(const AugmentConfig& config, const AugmentKey& key,
+                                  int64_t sample_id, int64_t height, int64_t width);
+
+// images: uint8 [N, H, W, 3] on the CPU or the GPU; sample_ids: which images (and whose random
+// stream) to use. Returns float32 [B, 3, S, S], normalised, on the images' device.
 Tensor augment_batch(const Tensor& images, const std::vector<int64_t>& sample_ids,
                      const AugmentConfig& config, const AugmentKey& key);
 

@@ -2,6 +2,7 @@
 #pragma once
 #include <cmath>
 
+#include "data/augment_params.h"
 #include "tensor/hostdevice.h"
 
 namespace kdup {
@@ -54,6 +55,65 @@ KDUP_HD float bilinear_sample(const unsigned char* image, int height, int width,
   const float top = (1.f - wx) * image[(y0 * width + x0) * 3 + c] + wx * image[(y0 * width + x1) * 3 + c];
   const float bottom = (1.f - wx) * image[(y1 * width + x0) * 3 + c] + wx * image[(y1 * width + x1) * 3 + c];
   return ((1.f - wy) * top + wy * bottom) * (1.f / 255.f);
+}
+
+// Geometry of a view: channel c of output pixel (y, x) of a size x size view, in [0, 1], read from
+// an HWC uint8 image: a bilinear sample inside the crop box (RandomResizedCrop), or a shifted pixel
+// with zero padding (RandomCrop with padding); the flip mirrors x first.
+KDUP_HD float augment_geometry(const AugmentParams& p, const unsigned char* image, int height,
+                               int width, int size, int y, int x, int c) {
+  if (p.flip) x = size - 1 - x;
+  if (p.resized_crop) {
+    const float sy = p.box_height / size, sx = p.box_width / size;
+    return bilinear_sample(image, height, width, c, p.box_top + (y + 0.5f) * sy - 0.5f,
+                           p.box_left + (x + 0.5f) * sx - 0.5f);
+  }
+  const int yy = y + p.shift_y, xx = x + p.shift_x;
+  if (yy < 0 || yy >= height || xx < 0 || xx >= width) return 0.f;
+  return image[(yy * width + xx) * 3 + c] * (1.f / 255.f);
+}
+
+// One adjustment of ColorJitter on one pixel: 0 brightness (blend toward black), 1 contrast (toward
+// the image's mean luma, computed before this adjustment), 2 saturation (toward the pixel's luma),
+// 3 hue (rotation).
+KDUP_HD void augment_jitter(const AugmentParams& p, int adjustment, float mean_luma, float& r,
+                            float& g, float& b) {
+  if (adjustment == 0) {
+    r = blend(r, 0.f, p.brightness);
+    g = blend(g, 0.f, p.brightness);
+    b = blend(b, 0.f, p.brightness);
+  } else if (adjustment == 1) {
+    r = blend(r, mean_luma, p.contrast);
+    g = blend(g, mean_luma, p.contrast);
+    b = blend(b, mean_luma, p.contrast);
+  } else if (adjustment == 2) {
+    const float gray = luma(r, g, b);
+    r = blend(r, gray, p.saturation);
+    g = blend(g, gray, p.saturation);
+    b = blend(b, gray, p.saturation);
+  } else {
+    shift_hue(r, g, b, p.hue);
+  }
+}
+
+// Half-width of the Gaussian blur kernel: about a tenth of the image (odd kernel).
+KDUP_HD int blur_radius(int size) { return size / 20 > 1 ? size / 20 : 1; }
+
+// One pass of the separable Gaussian blur at (y, x, c) of an HWC float image, along x (vertical 0)
+// or y (vertical 1), with reflected borders.
+KDUP_HD float augment_blur_pass(const float* image, int size, int y, int x, int c, int vertical,
+                                float sigma) {
+  const int radius = blur_radius(size);
+  float total = 0.f, weights = 0.f;
+  for (int k = -radius; k <= radius; ++k) {
+    int yy = vertical ? y + k : y, xx = vertical ? x : x + k;
+    yy = yy < 0 ? -yy : (yy >= size ? 2 * size - 2 - yy : yy);
+    xx = xx < 0 ? -xx : (xx >= size ? 2 * size - 2 - xx : xx);
+    const float w = expf(-0.5f * k * k / (sigma * sigma));
+    total += w * image[(yy * size + xx) * 3 + c];
+    weights += w;
+  }
+  return total / weights;
 }
 
 }  // namespace kdup

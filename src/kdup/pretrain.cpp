@@ -20,7 +20,7 @@ int64_t steps_per_epoch(size_t samples, int64_t batch) {
 
 Pretrainer::Pretrainer(ContrastiveModel& model, const PretrainConfig& config, Tensor images,
                        std::vector<int64_t> ids)
-    : model_(model), config_(config), images_(std::move(images)), ids_(std::move(ids)),
+    : model_(model), config_(config), images_(images.to(config.device)), ids_(std::move(ids)),
       optimizer_({{model.decayed_parameters(), config.weight_decay},
                   {model.undecayed_parameters(), 0.0}},
                  config.lr, config.momentum),

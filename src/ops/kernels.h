@@ -6,6 +6,7 @@
 #pragma once
 #include <cstdint>
 
+#include "data/augment.h"
 #include "ops/kernel_params.h"
 #include "ops/math/elementwise_math.h"
 #include "tensor/tensor.h"
@@ -62,7 +63,11 @@
                                 Tensor& grad_gamma, Tensor& grad_beta))                          \
   /* NCHW max pooling; indices (int64) hold the flat h*W+w position of each maximum */          \
   X(void, max_pool2d_forward, (const Tensor& x, Pool2dParams p, Tensor& y, Tensor& indices))     \
-  X(void, max_pool2d_backward, (const Tensor& grad_y, const Tensor& indices, Tensor& grad_x))
+  X(void, max_pool2d_backward, (const Tensor& grad_y, const Tensor& indices, Tensor& grad_x)) \
+  /* augmented views (data/augment.cpp, cuda/augment.cu): images uint8 [N, H, W, 3], ids int64  \
+     [B], params uint8 [B, sizeof(AugmentParams)] -> out float32 [B, 3, S, S] */                 \
+  X(void, augment_images, (const Tensor& images, const Tensor& ids, const Tensor& params,         \
+                           const AugmentConfig& config, Tensor& out))
 
 namespace kdup {
 

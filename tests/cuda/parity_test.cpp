@@ -353,6 +353,24 @@ TEST_P(CudaParity, MaxPoolForwardAndBackward) {
   }
 }
 
+// Augmentation has no dtype parameter: the views of both backends, from the same parameters.
+TEST(CudaAugmentParity, EveryRecipeMatchesTheCpu) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device available: CPU/CUDA parity not run";
+  std::vector<double> u = Tensor::rand({6, 40, 40, 3}, 5, DType::f64).to_vector<double>();
+  std::vector<uint8_t> bytes(u.size());
+  for (size_t i = 0; i < u.size(); ++i) bytes[i] = static_cast<uint8_t>(u[i] * 255.999);
+  const Tensor images = Tensor::from_vector<uint8_t>(bytes, {6, 40, 40, 3});
+  AugmentConfig blur = simclr_cifar_augment();
+  blur.blur_p = 1.0;
+  AugmentConfig probe = probe_cifar_augment();
+  probe.output_size = 40;
+  for (const AugmentConfig& c : {simclr_cifar_augment(), blur, probe}) {
+    const Tensor cpu = augment_batch(images, {5, 0, 3, 3}, c, {7, 1, 0});
+    const Tensor gpu = augment_batch(images.to(Device::cuda), {5, 0, 3, 3}, c, {7, 1, 0});
+    EXPECT_LE(parity_error(gpu, cpu), 1e-5);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Dtypes, CudaParity, ::testing::Values(DType::f32, DType::f64),
                          [](const ::testing::TestParamInfo<DType>& param_info) {
                            return std::string(dtype_name(param_info.param));
