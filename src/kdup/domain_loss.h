@@ -16,10 +16,11 @@ namespace kdup {
 Tensor domain_discrimination_loss(const Tensor& z, const Tensor& domain, double temperature);
 
 // Supervised contrastive loss (Khosla et al. 2020, the L_out form, no base-temperature scaling):
-// z [N, d] (normalised here), labels uint8 or int64 [N]. With P(i) = the other rows of i's label and
-// A(i) = every row except i,
-//   L = (1/|I|) sum_{i in I} -(1/|P(i)|) sum_{p in P(i)} log( e^{z_i.z_p/tau} / sum_{a in A(i)} e^{z_i.z_a/tau} ),
-// I = the rows with a non-empty P(i). Zero (connected to z) when no row has a positive.
+// z [N, d] (normalised here), labels uint8 or int64 [N]. With P(i) = the other rows of i's label,
+// A(i) = every row except i, and I = the rows with a non-empty P(i),
+//   L = (1/|I|) sum_{i in I} -(1/|P(i)|) sum_{p in P(i)}
+//         log( e^{z_i.z_p/tau} / sum_{a in A(i)} e^{z_i.z_a/tau} ).
+// Zero (connected to z) when no row has a positive.
 Tensor supcon_loss(const Tensor& z, const Tensor& labels, double temperature);
 
 // COLT's domain loss: supcon_loss with the domains (0 = ID, 1 = OOD) as labels, added by COLT only

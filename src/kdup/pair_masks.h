@@ -28,8 +28,8 @@ Tensor normalized_similarity_logits(const Tensor& z, double temperature);
 // of the mask must select at least one entry (the caller checks: an empty row is -inf).
 Tensor row_logsumexp_over(const Tensor& x, const PairMask& mask);
 
-// The mask as a float tensor of x's dtype and device (1 where selected, 0 elsewhere), scaled per row
-// by row_scale[i]: a weight matrix for averaging over the selected pairs of each row.
+// The mask as a float tensor of like's dtype and device: row_scale[i] where (i, j) is selected,
+// 0 elsewhere; a weight matrix for averaging over the selected pairs of each row.
 Tensor row_weights(const PairMask& mask, const std::vector<double>& row_scale, const Tensor& like);
 
 // Per-row labels (uint8 or int64, rank 1, `rows` entries) as host integers; errors name the loss.

@@ -24,7 +24,7 @@ enum class PsdDenominator {
 // For row i of sample a:
 //   S_i^pos = the other view of a, plus both views of every partner b of a,
 //   S_i^neg = every row except i,
-//   L_PSD = -(1/2B) sum_i log( sum_{j in S_i^pos} exp(z_i.z_j/tau) / sum_{j in D_i} exp(z_i.z_j/tau) )
+//   L_PSD = -(1/2B) sum_i log( sum_{j in S_i^pos} e^{z_i.z_j/tau} / sum_{j in D_i} e^{z_i.z_j/tau})
 // with D_i = S_i^neg \ S_i^pos (as_written) or S_i^neg (infonce). Both sums are masked logsumexps,
 // so large logits stay finite. With as_written, a row whose every other row is a positive has an
 // empty denominator: that is an error.

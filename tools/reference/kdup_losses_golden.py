@@ -70,7 +70,8 @@ def supcon(z, labels, tau):
         if not pos:
             continue
         den = sum(torch.exp(dot(z[i], z[a]) / tau) for a in range(n) if a != i)
-        total = total - sum(torch.log(torch.exp(dot(z[i], z[p]) / tau) / den) for p in pos) / len(pos)
+        row = sum(torch.log(torch.exp(dot(z[i], z[p]) / tau) / den) for p in pos)
+        total = total - row / len(pos)
         rows += 1
     return total / rows
 
@@ -138,8 +139,7 @@ def main(path):
     # L_GCL: weights from frozen f-embeddings (no gradient), gradients for g's three embeddings.
     y, yp, yn = leaf(5, 4), leaf(5, 4), leaf(5, 4)
     with torch.no_grad():
-        fz, fzp, fzn = torch.randn(5, 6, dtype=torch.float64), torch.randn(5, 6, dtype=torch.float64), \
-            torch.randn(5, 6, dtype=torch.float64)
+        fz, fzp, fzn = (torch.randn(5, 6, dtype=torch.float64) for _ in range(3))
         wp = torch.stack([cos(fz[i], fzp[i]) for i in range(5)])
         wn = torch.stack([cos(fz[i], fzn[i]) for i in range(5)])
     record(out, "gcl", guided_contrastive(y, yp, yn, wp, wn),
@@ -151,7 +151,8 @@ def main(path):
     y_dl = leaf(5, 4)
     record(out, "dl", distillation(fz_dl, y_dl), {"z": fz_dl, "y": y_dl})
 
-    assert all(math.isfinite(v.reshape(-1)[0].item()) for k, v in out.items() if k.endswith(".loss"))
+    losses = [v.item() for k, v in out.items() if k.endswith(".loss")]
+    assert all(math.isfinite(v) for v in losses)
     write_safetensors(path, out, {"torch": torch.__version__})
 
 
