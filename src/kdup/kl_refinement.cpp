@@ -56,12 +56,13 @@ KlRefinementResult refine_centroids_kl(const Tensor& embeddings, const Tensor& i
   const int64_t n = embeddings.shape()[0], k = initial_centroids.shape()[0];
   KDUP_CHECK(n >= 1, "refine_centroids_kl: embeddings " << shape_str(embeddings.shape())
                                                         << " hold no points");
-  Tensor z, initial, mu;
+  Tensor z, initial, mu, norms;
   {
     NoGradGuard no_grad;
     z = embeddings.detach();
     initial = initial_centroids.detach().to(z.device()).to(z.dtype());
     mu = initial.clone();
+    norms = squared_row_norms(z);  // [N, 1], for the hard assignments after every pass
   }
   mu.set_requires_grad(true);
   SGD optimizer({ParamGroup{{mu}, 0.0}}, config.learning_rate, config.momentum);
@@ -69,7 +70,7 @@ KlRefinementResult refine_centroids_kl(const Tensor& embeddings, const Tensor& i
   KlRefinementResult result;
   result.loss_before =
       kl_cluster_loss_in_chunks(z, mu, config.degrees_of_freedom, config.chunk_rows);
-  std::vector<int64_t> assignments = nearest_centroids(z, mu, config.chunk_rows).index;
+  std::vector<int64_t> assignments = nearest_centroids(z, mu, config.chunk_rows, norms).index;
   while (result.passes < config.max_passes) {
     std::vector<int64_t> order =
         shuffled_order(n, config.seed, static_cast<uint64_t>(result.passes));
@@ -87,7 +88,7 @@ KlRefinementResult refine_centroids_kl(const Tensor& embeddings, const Tensor& i
       optimizer.step();
     }
     ++result.passes;
-    std::vector<int64_t> next = nearest_centroids(z, mu, config.chunk_rows).index;
+    std::vector<int64_t> next = nearest_centroids(z, mu, config.chunk_rows, norms).index;
     result.change_rate = changed_fraction(assignments, next);
     assignments = std::move(next);
     if (result.change_rate < config.stop_change_fraction) break;

@@ -98,14 +98,10 @@ double total(const std::vector<double>& values) {
   return s;
 }
 
-}  // namespace
-
-std::vector<int64_t> kmeans_plus_plus(const Tensor& points, int64_t num_clusters, uint64_t seed,
-                                      int64_t chunk_rows) {
-  check_kmeans_input("kmeans_plus_plus", points, num_clusters, chunk_rows);
-  Tensor x = cpu_float_points(points);
+// k-means++ on float32 CPU points x with their squared row norms (see kmeans_plus_plus).
+std::vector<int64_t> seed_centres(const Tensor& x, const Tensor& norms, int64_t num_clusters,
+                                  uint64_t seed, int64_t chunk_rows) {
   const int64_t n = x.shape()[0];
-  NoGradGuard no_grad;
   std::vector<bool> taken(n, false);
   std::vector<int64_t> centres;
   std::vector<double> nearest_sq(n, 0.0);  // D(x)^2 to the centres chosen so far
@@ -115,7 +111,7 @@ std::vector<int64_t> kmeans_plus_plus(const Tensor& points, int64_t num_clusters
                                 : draw_proportional(nearest_sq, u, taken);
     centres.push_back(pick);
     taken[pick] = true;
-    NearestCentroids to_pick = nearest_centroids(x, x.slice(0, pick, pick + 1), chunk_rows);
+    NearestCentroids to_pick = nearest_centroids(x, x.slice(0, pick, pick + 1), chunk_rows, norms);
     for (int64_t i = 0; i < n; ++i)
       nearest_sq[i] = c == 0 ? to_pick.squared_distance[i]
                              : std::min(nearest_sq[i], to_pick.squared_distance[i]);
@@ -124,24 +120,32 @@ std::vector<int64_t> kmeans_plus_plus(const Tensor& points, int64_t num_clusters
   return centres;
 }
 
+}  // namespace
+
+std::vector<int64_t> kmeans_plus_plus(const Tensor& points, int64_t num_clusters, uint64_t seed,
+                                      int64_t chunk_rows) {
+  check_kmeans_input("kmeans_plus_plus", points, num_clusters, chunk_rows);
+  Tensor x = cpu_float_points(points);
+  NoGradGuard no_grad;
+  return seed_centres(x, squared_row_norms(x), num_clusters, seed, chunk_rows);
+}
+
 KMeansResult kmeans(const Tensor& points, const KMeansConfig& config) {
   check_kmeans_input("kmeans", points, config.num_clusters, config.chunk_rows);
   KDUP_CHECK(config.max_iterations >= 0,
              "kmeans: max_iterations = " << config.max_iterations << " must be >= 0");
   Tensor x = cpu_float_points(points);
   const int64_t k = config.num_clusters;
-  std::vector<int64_t> seeds = kmeans_plus_plus(x, k, config.seed, config.chunk_rows);
-  Tensor centroids;
-  {
-    NoGradGuard no_grad;
-    centroids = index_select(x, Tensor::from_vector<int64_t>(seeds, {k})).contiguous();
-  }
-  NearestCentroids nearest = nearest_centroids(x, centroids, config.chunk_rows);
+  NoGradGuard no_grad;
+  Tensor norms = squared_row_norms(x);  // [N, 1], shared by every distance pass
+  std::vector<int64_t> seeds = seed_centres(x, norms, k, config.seed, config.chunk_rows);
+  Tensor centroids = index_select(x, Tensor::from_vector<int64_t>(seeds, {k})).contiguous();
+  NearestCentroids nearest = nearest_centroids(x, centroids, config.chunk_rows, norms);
   KMeansResult result;
   while (result.iterations < config.max_iterations) {
     centroids = update_centroids(x, k, nearest.index, nearest.squared_distance);
     ++result.iterations;
-    NearestCentroids next = nearest_centroids(x, centroids, config.chunk_rows);
+    NearestCentroids next = nearest_centroids(x, centroids, config.chunk_rows, norms);
     const bool changed = next.index != nearest.index;
     nearest = std::move(next);
     if (!changed) break;

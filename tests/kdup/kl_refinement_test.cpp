@@ -19,9 +19,10 @@ KMeansResult kmeans_of(const Tensor& points, int64_t k) {
 }
 
 // L_cluster over all rows written out with plain loops, straight from METHOD.md §1.2 with d = 1.
-double direct_kl_loss(const std::vector<double>& z, const std::vector<double>& mu, int64_t n,
-                      int64_t k, int64_t dim) {
-  std::vector<double> q(n * k), h(k, 0.0);
+// q of every point, normalised per row.
+std::vector<double> direct_q(const std::vector<double>& z, const std::vector<double>& mu, int64_t n,
+                             int64_t k, int64_t dim) {
+  std::vector<double> q(n * k);
   for (int64_t i = 0; i < n; ++i) {
     double row = 0;
     for (int64_t c = 0; c < k; ++c) {
@@ -31,14 +32,24 @@ double direct_kl_loss(const std::vector<double>& z, const std::vector<double>& m
       q[i * k + c] = 1.0 / (1.0 + d2);
       row += q[i * k + c];
     }
-    for (int64_t c = 0; c < k; ++c) h[c] += (q[i * k + c] /= row);
+    for (int64_t c = 0; c < k; ++c) q[i * k + c] /= row;
   }
+  return q;
+}
+
+// q from mu, the target p from target_mu.
+double direct_kl_loss(const std::vector<double>& z, const std::vector<double>& mu,
+                      const std::vector<double>& target_mu, int64_t n, int64_t k, int64_t dim) {
+  std::vector<double> q = direct_q(z, mu, n, k, dim), t = direct_q(z, target_mu, n, k, dim);
+  std::vector<double> h(k, 0.0);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t c = 0; c < k; ++c) h[c] += t[i * k + c];
   double loss = 0;
   for (int64_t i = 0; i < n; ++i) {
     double row = 0;
-    for (int64_t c = 0; c < k; ++c) row += q[i * k + c] * q[i * k + c] / h[c];
+    for (int64_t c = 0; c < k; ++c) row += t[i * k + c] * t[i * k + c] / h[c];
     for (int64_t c = 0; c < k; ++c) {
-      const double p = q[i * k + c] * q[i * k + c] / h[c] / row;
+      const double p = t[i * k + c] * t[i * k + c] / h[c] / row;
       loss += p * std::log(p / q[i * k + c]);
     }
   }
@@ -48,9 +59,14 @@ double direct_kl_loss(const std::vector<double>& z, const std::vector<double>& m
 TEST(KlRefinement, LossInChunksMatchesTheFormula) {
   const int64_t n = 23, k = 4, dim = 5;
   Tensor z = Tensor::randn({n, dim}, 21, DType::f64), mu = Tensor::randn({k, dim}, 22, DType::f64);
-  const double expected = direct_kl_loss(z.to_vector<double>(), mu.to_vector<double>(), n, k, dim);
+  std::vector<double> zv = z.to_vector<double>(), muv = mu.to_vector<double>();
+  const double expected = direct_kl_loss(zv, muv, muv, n, k, dim);
   EXPECT_NEAR(kl_cluster_loss_in_chunks(z, mu, 1.0, 6), expected, 1e-12);
   EXPECT_NEAR(kl_cluster_loss_in_chunks(z, mu, 1.0, n), expected, 1e-12);
+  // With the target from other centroids.
+  Tensor other = Tensor::randn({k, dim}, 23, DType::f64);
+  EXPECT_NEAR(kl_cluster_loss_against_target_in_chunks(z, mu, other, 1.0, 6),
+              direct_kl_loss(zv, muv, other.to_vector<double>(), n, k, dim), 1e-12);
   // One batch of all rows gives the same value through the minibatch functions.
   Tensor log_q = student_t_log_assignments(z, mu);
   EXPECT_NEAR(kl_cluster_loss(kl_target_log_distribution(log_q), log_q).item(), expected, 1e-12);

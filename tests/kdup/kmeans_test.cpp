@@ -24,6 +24,9 @@ TEST(KMeansDistances, ChunkedDistancesMatchADirectComputation) {
   std::vector<double> xv = x.to_vector<double>(), cv = c.to_vector<double>();
   std::vector<double> all = squared_distances(x, c).to_vector<double>();
   NearestCentroids nearest = nearest_centroids(x, c, 8);  // five chunks, the last one short
+  NearestCentroids with_norms = nearest_centroids(x, c, 8, squared_row_norms(x));
+  EXPECT_EQ(with_norms.index, nearest.index);
+  EXPECT_EQ(with_norms.squared_distance, nearest.squared_distance);
   ASSERT_EQ(nearest.index.size(), static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
     int64_t best = 0;
