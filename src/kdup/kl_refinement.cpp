@@ -80,8 +80,8 @@ KlRefinementResult refine_centroids_kl(const Tensor& embeddings, const Tensor& i
       Tensor batch =
           index_select(z, Tensor::from_vector<int64_t>(rows, {end - start}).to(z.device()));
       Tensor log_q = student_t_log_assignments(batch, mu, config.degrees_of_freedom);
-      Tensor target =
-          kl_target_log_distribution(log_q);  // h over this minibatch; fixed in the step
+      // p from h over this minibatch, held fixed within the step (METHOD.md §1.2).
+      Tensor target = kl_target_log_distribution(log_q);
       Tensor loss = kl_cluster_loss(target, log_q);
       optimizer.zero_grad();
       loss.backward();
