@@ -12,7 +12,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PACKAGES := build-essential cmake libopenblas-openmp-dev nlohmann-json3-dev libstb-dev \
                 googletest libgtest-dev python3-torch python3-numpy xz-utils curl
 
-.PHONY: all deps deps-if-missing test data demo clean
+.PHONY: all deps deps-if-missing test data demo bench clean
 
 all: deps-if-missing $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
@@ -36,6 +36,10 @@ data:
 
 demo: all data
 	$(BUILD)/kdup train --config $(DEMO_CONFIG) --resume
+
+# kdup against PyTorch on this CPU, side by side; appends the table to BENCHMARKS.md.
+bench: all
+	/usr/bin/python3 tools/bench/cpu_bench.py --build $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -3,10 +3,10 @@
 #include <algorithm>
 
 #include "autograd/grad_mode.h"
+#include "data/loader.h"
 #include "nn/lr_schedule.h"
 #include "nn/sgd.h"
 #include "ops/ops.h"
-#include "tensor/philox.h"
 
 namespace kdup {
 
@@ -21,17 +21,6 @@ double accuracy(const std::vector<int64_t>& predictions, const std::vector<int64
   int64_t correct = 0;
   for (size_t i = 0; i < labels.size(); ++i) correct += predictions[i] == labels[i];
   return labels.empty() ? 0.0 : 100.0 * correct / static_cast<double>(labels.size());
-}
-
-// A seeded permutation of 0..n-1 for one epoch (Fisher–Yates on Philox draws).
-std::vector<int64_t> epoch_order(int64_t n, uint64_t seed, int64_t epoch) {
-  std::vector<int64_t> order(n);
-  for (int64_t i = 0; i < n; ++i) order[i] = i;
-  for (int64_t i = n - 1; i > 0; --i) {
-    const auto j = static_cast<int64_t>(philox_uniform(seed, 1000 + epoch, i) * (i + 1));
-    std::swap(order[i], order[std::min(j, i)]);
-  }
-  return order;
 }
 
 }  // namespace
@@ -63,7 +52,7 @@ ProbeResult train_linear_probe(const EpochFeatures& train_features,
   for (int64_t epoch = 0; epoch < config.epochs; ++epoch) {
     sgd.set_lr(schedule.lr_at(epoch));
     const Tensor features = epoch == 0 ? first : train_features(epoch);
-    const std::vector<int64_t> order = epoch_order(n, config.seed, epoch);
+    const std::vector<int64_t> order = epoch_permutation(n, config.seed, epoch);
     for (int64_t start = 0; start < n; start += config.batch_size) {
       const int64_t end = std::min(n, start + config.batch_size);
       Tensor idx = Tensor::from_vector(std::vector<int64_t>(order.begin() + start, order.begin() + end),

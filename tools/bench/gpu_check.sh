@@ -18,7 +18,7 @@ for mode in simclr supervised; do
   for batch in 128 512; do
     build-gpu/kdup_bench --mode $mode --device cuda --batch $batch --steps 20 --warmup 3 \
       | tee -a "$out/bench.jsonl"
-    python3 tools/reference/bench_train_step.py --mode $mode --device cuda --batch $batch \
+    python3 tools/reference/bench_reference.py --mode $mode --device cuda --batch $batch \
       --steps 20 --warmup 3 | tee -a "$out/bench.jsonl"
   done
 done
