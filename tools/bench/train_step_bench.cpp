@@ -10,6 +10,7 @@
 // in evaluation mode without autograd.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <functional>
 #include <map>
