@@ -9,7 +9,7 @@ DEMO_CONFIG ?= configs/cpu/simclr_cifar10_lt_split1.json
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian packages the build, the data preparation and the reference scripts need.
-DEB_PACKAGES := build-essential cmake libopenblas-openmp-dev nlohmann-json3-dev libstb-dev \
+DEB_PACKAGES := build-essential cmake libopenblas-openmp-dev libdnnl-dev nlohmann-json3-dev libstb-dev \
                 googletest libgtest-dev python3-torch python3-numpy xz-utils curl
 
 .PHONY: all deps deps-if-missing test data demo bench clean

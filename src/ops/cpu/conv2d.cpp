@@ -14,8 +14,11 @@
 // BLAS calls are made outside OpenMP regions; only the im2col / col2im loops are parallel.
 #include <cblas.h>
 
+#include <cstdlib>
+#include <string>
 #include <vector>
 
+#include "ops/cpu/conv2d_paths.h"
 #include "ops/cpu/strided.h"
 #include "ops/kernels.h"
 
@@ -126,7 +129,7 @@ void col2im(const ConvShape& s, const T* col, T* image) {
 
 }  // namespace
 
-void conv2d_forward(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dParams p,
+void conv2d_forward_im2col(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dParams p,
                     Tensor& y) {
   dispatch_floating(x.dtype(), "conv2d_forward", [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -157,7 +160,7 @@ void conv2d_forward(const Tensor& x, const Tensor& weight, const Tensor& bias, C
   });
 }
 
-void conv2d_backward_data(const Tensor& grad_y, const Tensor& weight, Conv2dParams p,
+void conv2d_backward_data_im2col(const Tensor& grad_y, const Tensor& weight, Conv2dParams p,
                           Tensor& grad_x) {
   dispatch_floating(grad_y.dtype(), "conv2d_backward_data", [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -178,7 +181,7 @@ void conv2d_backward_data(const Tensor& grad_y, const Tensor& weight, Conv2dPara
   });
 }
 
-void conv2d_backward_weight(const Tensor& x, const Tensor& grad_y, Conv2dParams p,
+void conv2d_backward_weight_im2col(const Tensor& x, const Tensor& grad_y, Conv2dParams p,
                             Tensor& grad_weight) {
   dispatch_floating(x.dtype(), "conv2d_backward_weight", [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -201,6 +204,53 @@ void conv2d_backward_weight(const Tensor& x, const Tensor& grad_y, Conv2dParams 
                 pg + n * s.output_size(), s.positions(), patches, s.positions(), T(1), pdw);
     }
   });
+}
+
+bool onednn_available() {
+#ifdef KDUP_WITH_ONEDNN
+  return true;
+#else
+  return false;
+#endif
+}
+
+namespace {
+// Float32 convolutions take the oneDNN path by default when the build has it, unless the
+// environment sets KDUP_REFERENCE_CONV=1.
+bool g_onednn_conv_enabled = [] {
+  const char* reference = std::getenv("KDUP_REFERENCE_CONV");
+  return onednn_available() && !(reference && std::string(reference) == "1");
+}();
+}  // namespace
+
+void set_onednn_conv_enabled(bool enabled) { g_onednn_conv_enabled = enabled && onednn_available(); }
+
+bool use_onednn_conv(DType dtype) { return g_onednn_conv_enabled && dtype == DType::f32; }
+
+// The kernels of the kernel list: oneDNN for float32 when the build has it and it is enabled, the
+// im2col reference otherwise (always for float64, which the gradient checks use).
+void conv2d_forward(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dParams p,
+                    Tensor& y) {
+#ifdef KDUP_WITH_ONEDNN
+  if (use_onednn_conv(x.dtype())) return conv2d_forward_onednn(x, weight, bias, p, y);
+#endif
+  conv2d_forward_im2col(x, weight, bias, p, y);
+}
+
+void conv2d_backward_data(const Tensor& grad_y, const Tensor& weight, Conv2dParams p,
+                          Tensor& grad_x) {
+#ifdef KDUP_WITH_ONEDNN
+  if (use_onednn_conv(grad_y.dtype())) return conv2d_backward_data_onednn(grad_y, weight, p, grad_x);
+#endif
+  conv2d_backward_data_im2col(grad_y, weight, p, grad_x);
+}
+
+void conv2d_backward_weight(const Tensor& x, const Tensor& grad_y, Conv2dParams p,
+                            Tensor& grad_weight) {
+#ifdef KDUP_WITH_ONEDNN
+  if (use_onednn_conv(x.dtype())) return conv2d_backward_weight_onednn(x, grad_y, p, grad_weight);
+#endif
+  conv2d_backward_weight_im2col(x, grad_y, p, grad_weight);
 }
 
 }  // namespace kdup::cpu

@@ -1,0 +1,149 @@
+// CPU 2-D convolution through oneDNN, the fast path for float32 (compiled when the build has
+// oneDNN). Tensors stay in kdup's plain NCHW / OIHW layouts; oneDNN picks its own (blocked) layouts
+// for the computation, and the data is reordered in and out around each primitive. Primitive
+// descriptors are built once per geometry and cached; the im2col reference in conv2d.cpp defines
+// the results these must match (tests/ops/conv2d_onednn_test.cpp).
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <array>
+#include <map>
+#include <mutex>
+
+#include "ops/cpu/conv2d_paths.h"
+
+namespace kdup::cpu {
+
+namespace {
+
+using dnnl::memory;
+
+dnnl::engine& engine() {
+  static dnnl::engine e(dnnl::engine::kind::cpu, 0);
+  return e;
+}
+
+memory::dims dims_of(const Shape& s) { return memory::dims(s.begin(), s.end()); }
+
+memory::desc plain(const Shape& s, memory::format_tag tag) {
+  return memory::desc(dims_of(s), memory::data_type::f32, tag);
+}
+
+memory::desc any(const Shape& s) {
+  return memory::desc(dims_of(s), memory::data_type::f32, memory::format_tag::any);
+}
+
+// The three primitive descriptors of one convolution geometry.
+struct ConvPrimitives {
+  dnnl::convolution_forward::primitive_desc forward;
+  dnnl::convolution_backward_data::primitive_desc backward_data;
+  dnnl::convolution_backward_weights::primitive_desc backward_weights;
+};
+
+ConvPrimitives make_primitives(const Shape& x, const Shape& w, const Shape& y, Conv2dParams p,
+                               bool with_bias) {
+  const memory::dims strides = {p.stride, p.stride}, padding = {p.padding, p.padding};
+  const auto algo = dnnl::algorithm::convolution_direct;
+  const memory::desc bias = plain({w[0]}, memory::format_tag::x);
+  auto forward_desc =
+      with_bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, any(x),
+                                                  any(w), bias, any(y), strides, padding, padding)
+                : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, any(x),
+                                                  any(w), any(y), strides, padding, padding);
+  ConvPrimitives prims;
+  prims.forward = dnnl::convolution_forward::primitive_desc(forward_desc, engine());
+  prims.backward_data = dnnl::convolution_backward_data::primitive_desc(
+      dnnl::convolution_backward_data::desc(algo, any(x), any(w), any(y), strides, padding, padding),
+      engine(), prims.forward);
+  prims.backward_weights = dnnl::convolution_backward_weights::primitive_desc(
+      dnnl::convolution_backward_weights::desc(algo, any(x), any(w), any(y), strides, padding,
+                                               padding),
+      engine(), prims.forward);
+  return prims;
+}
+
+// Cached per (input shape, weight shape, stride, padding, bias).
+ConvPrimitives& primitives_for(const Shape& x, const Shape& w, const Shape& y, Conv2dParams p,
+                               bool with_bias) {
+  using Key = std::array<int64_t, 11>;
+  static std::map<Key, ConvPrimitives> cache;
+  static std::mutex mutex;
+  const Key key{x[0], x[1], x[2], x[3], w[0], w[2], w[3], p.stride, p.padding, with_bias, 0};
+  std::lock_guard<std::mutex> lock(mutex);
+  auto found = cache.find(key);
+  if (found == cache.end()) found = cache.emplace(key, make_primitives(x, w, y, p, with_bias)).first;
+  return found->second;
+}
+
+// A memory in the layout `wanted`: the user's own when the layouts agree, else a new buffer,
+// filled from the user's data when `copy_in` is set.
+memory in_layout(const memory& user, const memory::desc& wanted, dnnl::stream& s, bool copy_in) {
+  if (user.get_desc() == wanted) return user;
+  memory converted(wanted, engine());
+  if (copy_in) dnnl::reorder(user, converted).execute(s, const_cast<memory&>(user), converted);
+  return converted;
+}
+
+// Copies a result back into the user's memory when the primitive wrote another layout.
+void to_user(memory& result, memory& user, dnnl::stream& s) {
+  if (result.get_desc() != user.get_desc()) dnnl::reorder(result, user).execute(s, result, user);
+}
+
+memory wrap(const Tensor& t, memory::format_tag tag) {
+  return memory(plain(t.shape(), tag), engine(), const_cast<void*>(t.raw_data()));
+}
+
+}  // namespace
+
+void conv2d_forward_onednn(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                           Conv2dParams p, Tensor& y) {
+  ConvPrimitives& prims = primitives_for(x.shape(), weight.shape(), y.shape(), p, bias.defined());
+  dnnl::stream s(engine());
+  memory user_src = wrap(x, memory::format_tag::nchw), user_dst = wrap(y, memory::format_tag::nchw);
+  memory user_weights = wrap(weight, memory::format_tag::oihw);
+  memory src = in_layout(user_src, prims.forward.src_desc(), s, true);
+  memory weights = in_layout(user_weights, prims.forward.weights_desc(), s, true);
+  memory dst = in_layout(user_dst, prims.forward.dst_desc(), s, false);
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights},
+                                       {DNNL_ARG_DST, dst}};
+  if (bias.defined()) args.insert({DNNL_ARG_BIAS, wrap(bias, memory::format_tag::x)});
+  dnnl::convolution_forward(prims.forward).execute(s, args);
+  to_user(dst, user_dst, s);
+  s.wait();
+}
+
+void conv2d_backward_data_onednn(const Tensor& grad_y, const Tensor& weight, Conv2dParams p,
+                                 Tensor& grad_x) {
+  ConvPrimitives& prims = primitives_for(grad_x.shape(), weight.shape(), grad_y.shape(), p, false);
+  dnnl::stream s(engine());
+  memory user_diff_dst = wrap(grad_y, memory::format_tag::nchw);
+  memory user_weights = wrap(weight, memory::format_tag::oihw);
+  memory user_diff_src = wrap(grad_x, memory::format_tag::nchw);
+  memory diff_dst = in_layout(user_diff_dst, prims.backward_data.diff_dst_desc(), s, true);
+  memory weights = in_layout(user_weights, prims.backward_data.weights_desc(), s, true);
+  memory diff_src = in_layout(user_diff_src, prims.backward_data.diff_src_desc(), s, false);
+  dnnl::convolution_backward_data(prims.backward_data)
+      .execute(s, {{DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_WEIGHTS, weights},
+                   {DNNL_ARG_DIFF_SRC, diff_src}});
+  to_user(diff_src, user_diff_src, s);
+  s.wait();
+}
+
+void conv2d_backward_weight_onednn(const Tensor& x, const Tensor& grad_y, Conv2dParams p,
+                                   Tensor& grad_weight) {
+  ConvPrimitives& prims = primitives_for(x.shape(), grad_weight.shape(), grad_y.shape(), p, false);
+  dnnl::stream s(engine());
+  memory user_src = wrap(x, memory::format_tag::nchw);
+  memory user_diff_dst = wrap(grad_y, memory::format_tag::nchw);
+  memory user_diff_weights = wrap(grad_weight, memory::format_tag::oihw);
+  memory src = in_layout(user_src, prims.backward_weights.src_desc(), s, true);
+  memory diff_dst = in_layout(user_diff_dst, prims.backward_weights.diff_dst_desc(), s, true);
+  memory diff_weights =
+      in_layout(user_diff_weights, prims.backward_weights.diff_weights_desc(), s, false);
+  dnnl::convolution_backward_weights(prims.backward_weights)
+      .execute(s, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, diff_dst},
+                   {DNNL_ARG_DIFF_WEIGHTS, diff_weights}});
+  to_user(diff_weights, user_diff_weights, s);
+  s.wait();
+}
+
+}  // namespace kdup::cpu

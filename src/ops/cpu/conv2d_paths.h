@@ -1,0 +1,31 @@
+// The two CPU convolution paths: the im2col + GEMM reference (conv2d.cpp, readable, float32 and
+// float64) and oneDNN (conv2d_onednn.cpp, the fast path for float32 when the build has oneDNN).
+// The kernel-list entries conv2d_forward/backward_* pick one; the tests compare the two.
+#pragma once
+#include "ops/kernel_params.h"
+#include "tensor/tensor.h"
+
+namespace kdup::cpu {
+
+void conv2d_forward_im2col(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                           Conv2dParams p, Tensor& y);
+void conv2d_backward_data_im2col(const Tensor& grad_y, const Tensor& weight, Conv2dParams p,
+                                 Tensor& grad_x);
+void conv2d_backward_weight_im2col(const Tensor& x, const Tensor& grad_y, Conv2dParams p,
+                                   Tensor& grad_weight);
+
+// True when the build has oneDNN (KDUP_WITH_ONEDNN).
+bool onednn_available();
+// Whether float32 convolutions go through oneDNN: on when available, unless turned off here or by
+// the environment variable KDUP_REFERENCE_CONV=1.
+void set_onednn_conv_enabled(bool enabled);
+bool use_onednn_conv(DType dtype);
+
+void conv2d_forward_onednn(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                           Conv2dParams p, Tensor& y);
+void conv2d_backward_data_onednn(const Tensor& grad_y, const Tensor& weight, Conv2dParams p,
+                                 Tensor& grad_x);
+void conv2d_backward_weight_onednn(const Tensor& x, const Tensor& grad_y, Conv2dParams p,
+                                   Tensor& grad_weight);
+
+}  // namespace kdup::cpu

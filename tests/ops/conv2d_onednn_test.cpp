@@ -1,0 +1,61 @@
+// The oneDNN convolution path against the im2col reference, forward and both backwards, float32.
+#include "ops/cpu/conv2d_paths.h"
+#include "test_util.h"
+
+namespace kdup {
+namespace {
+
+double normalised_error(const Tensor& a, const Tensor& b) {
+  std::vector<double> x = a.to_vector<double>(), y = b.to_vector<double>();
+  double diff = 0, scale = 1e-30;
+  for (size_t i = 0; i < x.size(); ++i) {
+    diff = std::max(diff, std::abs(x[i] - y[i]));
+    scale = std::max(scale, std::abs(y[i]));
+  }
+  return diff / scale;
+}
+
+struct Geometry {
+  int64_t batch, in, out, side, kernel, stride, padding;
+  bool bias;
+};
+
+TEST(Conv2dOnednn, MatchesTheIm2colReference) {
+  if (!cpu::onednn_available()) GTEST_SKIP() << "this build has no oneDNN";
+  const std::vector<Geometry> geometries = {
+      {3, 3, 8, 9, 3, 1, 1, false}, {2, 8, 16, 8, 3, 2, 1, false}, {2, 16, 8, 8, 1, 1, 0, false},
+      {2, 16, 32, 8, 1, 2, 0, false}, {1, 5, 7, 11, 3, 1, 0, true}, {4, 4, 4, 6, 3, 1, 1, true}};
+  uint64_t seed = 1;
+  for (const Geometry& g : geometries) {
+    const Conv2dParams p{g.stride, g.padding};
+    const int64_t side_out = window_output_size(g.side, g.kernel, g.stride, g.padding);
+    const Tensor x = Tensor::randn({g.batch, g.in, g.side, g.side}, seed++);
+    const Tensor w = Tensor::randn({g.out, g.in, g.kernel, g.kernel}, seed++);
+    const Tensor b = g.bias ? Tensor::randn({g.out}, seed++) : Tensor();
+    const Tensor dy = Tensor::randn({g.batch, g.out, side_out, side_out}, seed++);
+    Tensor y_fast = Tensor::zeros(dy.shape()), y_ref = Tensor::zeros(dy.shape());
+    cpu::conv2d_forward_onednn(x, w, b, p, y_fast);
+    cpu::conv2d_forward_im2col(x, w, b, p, y_ref);
+    EXPECT_LT(normalised_error(y_fast, y_ref), 1e-5) << "forward, stride " << g.stride;
+    Tensor dx_fast = Tensor::zeros(x.shape()), dx_ref = Tensor::zeros(x.shape());
+    cpu::conv2d_backward_data_onednn(dy, w, p, dx_fast);
+    cpu::conv2d_backward_data_im2col(dy, w, p, dx_ref);
+    EXPECT_LT(normalised_error(dx_fast, dx_ref), 1e-5) << "backward data, stride " << g.stride;
+    Tensor dw_fast = Tensor::zeros(w.shape()), dw_ref = Tensor::zeros(w.shape());
+    cpu::conv2d_backward_weight_onednn(x, dy, p, dw_fast);
+    cpu::conv2d_backward_weight_im2col(x, dy, p, dw_ref);
+    EXPECT_LT(normalised_error(dw_fast, dw_ref), 1e-5) << "backward weight, stride " << g.stride;
+  }
+}
+
+TEST(Conv2dOnednn, TakesFloat32OnlyAndCanBeSwitchedOff) {
+  EXPECT_FALSE(cpu::use_onednn_conv(DType::f64));  // gradient checks stay on the reference
+  EXPECT_EQ(cpu::use_onednn_conv(DType::f32), cpu::onednn_available());
+  cpu::set_onednn_conv_enabled(false);
+  EXPECT_FALSE(cpu::use_onednn_conv(DType::f32));
+  cpu::set_onednn_conv_enabled(true);
+  EXPECT_EQ(cpu::use_onednn_conv(DType::f32), cpu::onednn_available());
+}
+
+}  // namespace
+}  // namespace kdup
