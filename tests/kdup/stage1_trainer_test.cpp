@@ -133,6 +133,22 @@ TEST(Stage1Trainer, EverySamplingRefreshesAndTrainsOnMergedBatches) {
   }
 }
 
+TEST(Stage1Trainer, WithoutSamplingTheLossesRunOnIdAlone) {
+  const Tensor id_images = random_images(kIdImages, 11);
+  ContrastiveModel model(tiny_model("simclr"));
+  Stage1Trainer trainer(model, tiny_stage1(with_sampling(kdup_stage1_config(), "none")), id_images,
+                        first_ids(kIdImages), Tensor());
+  trainer.train_epoch(nullptr);
+  const Stage1EpochReport r = trainer.train_epoch(nullptr);
+  ASSERT_TRUE(r.refresh.has_value());
+  EXPECT_TRUE(r.merged);
+  EXPECT_EQ(r.refresh->sampled, 0);
+  EXPECT_EQ(r.images, (kIdImages / 8) * 2 * 8);
+  EXPECT_TRUE(std::isfinite(r.loss));
+  EXPECT_EQ(r.domain_loss, 0.0);  // one domain: L_DD is zero
+  EXPECT_EQ(trainer.method_state().positives.shape(), (Shape{kIdImages, 3}));
+}
+
 TEST(Stage1Trainer, WarmupIsThePretrainerEpoch) {
   const Tensor id_images = random_images(kIdImages, 3), pool = random_images(kPoolImages, 4);
   ContrastiveModel a(tiny_model("sdclr")), b(tiny_model("sdclr"));
@@ -232,6 +248,9 @@ TEST(Stage1BadInput, RefusedBeforeTraining) {
   c.sampling = "augmented";
   c.ood_budget = kIdImages + 1;
   test::expect_error([&] { build(c, pool); }, {"N_b = 33"});
+  c = good;
+  c.positives_k = kBudget;
+  test::expect_error([&] { build(c, pool); }, {"positives_k", "N_b > K_pos"});
   c = good;
   c.sampling = "nearest";
   test::expect_error([&] { build(c, pool); }, {"stage1.sampling", "'nearest'"});
