@@ -66,4 +66,49 @@ void validate_stage1_config(const Stage1Config& c) {
              "stage1.embed_batch_size: must be positive, got " << c.embed_batch_size);
 }
 
+bool stage1_uses_pool(const Stage1Config& c) {
+  return c.sampling == "clusters" || c.sampling == "random";
+}
+
+bool stage1_uses_clusters(const Stage1Config& c) {
+  return c.sampling == "clusters" || c.sampling == "augmented";
+}
+
+int64_t stage1_extra_samples(const Stage1Config& c) {
+  return c.sampling == "none" ? 0 : c.ood_budget;
+}
+
+void validate_stage1_sizes(const Stage1Config& c, int64_t n_id, int64_t pool_count) {
+  KDUP_CHECK(n_id >= c.base.batch_size, "train.batch_size: " << c.base.batch_size
+                                                             << " is larger than the " << n_id
+                                                             << " ID training images");
+  if (stage1_uses_pool(c)) {
+    KDUP_CHECK(pool_count > 0, "stage1.sampling '" << c.sampling << "': the OOD pool is empty");
+    KDUP_CHECK(c.ood_budget <= pool_count,
+               "stage1.ood_budget: N_b = " << c.ood_budget << " is larger than the OOD pool ("
+                                           << pool_count << " images)");
+  }
+  if (c.sampling == "augmented")
+    KDUP_CHECK(c.ood_budget <= n_id,
+               "stage1.ood_budget: N_b = " << c.ood_budget << " ID copies need as many distinct ID "
+                                           << "images, D_ID has " << n_id);
+  if (stage1_uses_clusters(c)) {
+    KDUP_CHECK(c.num_clusters <= n_id, "stage1.num_clusters: N_c = " << c.num_clusters
+                                                                     << " is larger than D_ID ("
+                                                                     << n_id << " images)");
+    if (c.tailness == "kdup")
+      KDUP_CHECK(c.tailness_k < n_id, "stage1.tailness_k: K = " << c.tailness_k
+                                                                << " neighbours need more than K "
+                                                                << "ID images, D_ID has " << n_id);
+  }
+  KDUP_CHECK(c.positives_k < n_id,
+             "stage1.positives_k: K_pos = " << c.positives_k << " neighbours need more than "
+                                            << "K_pos ID images, D_ID has " << n_id);
+  if (stage1_uses_pool(c))
+    KDUP_CHECK(c.positives_k < c.ood_budget,
+               "stage1.positives_k: K_pos = " << c.positives_k
+                                              << " OOD neighbours need N_b > K_pos, "
+                                              << "N_b is " << c.ood_budget);
+}
+
 }  // namespace kdup

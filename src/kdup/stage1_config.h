@@ -65,8 +65,16 @@ Stage1Config kdup_stage1_config();
 // COLT (METHOD.md §4.3): k-means, COLT's tailness, NT-Xent plus the SupCon domain loss.
 Stage1Config colt_stage1_config();
 
-// Throws kdup::Error naming the field when a value is unknown or out of range. Checks against the
-// data sizes are the trainer's.
+// Throws kdup::Error naming the field when a value is unknown or out of range.
 void validate_stage1_config(const Stage1Config& config);
+
+// Throws kdup::Error naming the field when the config asks more than the data holds: D_ID of n_id
+// images, an OOD pool of pool_count images (an empty pool, N_b above the pool, N_c or K above
+// D_ID, K_pos neighbours that a domain cannot provide).
+void validate_stage1_sizes(const Stage1Config& config, int64_t n_id, int64_t pool_count);
+
+bool stage1_uses_pool(const Stage1Config& config);      // sampling clusters | random
+bool stage1_uses_clusters(const Stage1Config& config);  // sampling clusters | augmented
+int64_t stage1_extra_samples(const Stage1Config& config);  // N_b, or 0 without sampling
 
 }  // namespace kdup

@@ -19,12 +19,6 @@ namespace kdup {
 
 namespace {
 
-bool uses_pool(const Stage1Config& c) { return c.sampling == "clusters" || c.sampling == "random"; }
-bool uses_clusters(const Stage1Config& c) {
-  return c.sampling == "clusters" || c.sampling == "augmented";
-}
-int64_t extra_samples(const Stage1Config& c) { return c.sampling == "none" ? 0 : c.ood_budget; }
-
 void check_images(const Tensor& images, const char* what) {
   KDUP_CHECK(
       images.defined() && images.dim() == 4 && images.dtype() == DType::u8 && images.size(3) == 3,
@@ -38,47 +32,21 @@ Stage1Config checked(const Stage1Config& c, const Tensor& id_images, size_t id_c
   validate_stage1_config(c);
   check_images(id_images, "the ID images");
   const auto n_id = static_cast<int64_t>(id_count);
-  KDUP_CHECK(n_id >= c.base.batch_size, "train.batch_size: " << c.base.batch_size
-                                                             << " is larger than the " << n_id
-                                                             << " ID training images");
   KDUP_CHECK(label_count == 0 || label_count == id_count,
              "stage 1: " << label_count << " ID labels for " << id_count << " ID images");
-  if (uses_pool(c)) {
+  if (stage1_uses_pool(c)) {
     KDUP_CHECK(pool.defined() && pool.numel() > 0,
                "stage1.sampling '" << c.sampling << "': the OOD pool is empty");
     check_images(pool, "the OOD pool");
-    KDUP_CHECK(c.ood_budget <= pool.size(0),
-               "stage1.ood_budget: N_b = " << c.ood_budget << " is larger than the OOD pool ("
-                                           << pool.size(0) << " images)");
   }
-  if (c.sampling == "augmented")
-    KDUP_CHECK(c.ood_budget <= n_id,
-               "stage1.ood_budget: N_b = " << c.ood_budget << " ID copies need as many distinct ID "
-                                           << "images, D_ID has " << n_id);
-  if (uses_clusters(c)) {
-    KDUP_CHECK(c.num_clusters <= n_id, "stage1.num_clusters: N_c = " << c.num_clusters
-                                                                     << " is larger than D_ID ("
-                                                                     << n_id << " images)");
-    if (c.tailness == "kdup")
-      KDUP_CHECK(c.tailness_k < n_id, "stage1.tailness_k: K = " << c.tailness_k
-                                                                << " neighbours need more than K "
-                                                                << "ID images, D_ID has " << n_id);
-  }
-  KDUP_CHECK(c.positives_k < n_id,
-             "stage1.positives_k: K_pos = " << c.positives_k << " neighbours need more than "
-                                            << "K_pos ID images, D_ID has " << n_id);
-  if (uses_pool(c))
-    KDUP_CHECK(c.positives_k < c.ood_budget,
-               "stage1.positives_k: K_pos = " << c.positives_k
-                                              << " OOD neighbours need N_b > K_pos, "
-                                              << "N_b is " << c.ood_budget);
+  validate_stage1_sizes(c, n_id, stage1_uses_pool(c) ? pool.size(0) : 0);
   return c;
 }
 
 int64_t schedule_steps(const Stage1Config& c, int64_t n_id, int64_t epochs_of_id,
                        int64_t epochs_of_merged) {
   const int64_t b = c.base.batch_size;
-  return epochs_of_id * (n_id / b) + epochs_of_merged * ((n_id + extra_samples(c)) / b);
+  return epochs_of_id * (n_id / b) + epochs_of_merged * ((n_id + stage1_extra_samples(c)) / b);
 }
 
 }  // namespace
@@ -122,7 +90,7 @@ bool Stage1Trainer::refresh_due() const {
 }
 
 int64_t Stage1Trainer::merged_size() const {
-  return static_cast<int64_t>(data_.id_ids.size()) + extra_samples(config_);
+  return static_cast<int64_t>(data_.id_ids.size()) + stage1_extra_samples(config_);
 }
 
 void Stage1Trainer::build_merged_images() {
