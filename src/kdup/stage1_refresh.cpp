@@ -121,9 +121,8 @@ RefreshReport refresh_stage1(ContrastiveModel& model, const Stage1Config& config
   model.eval();
   model.set_branch(0);
   const Tensor z_id = embed_normalized(model, data.id_images, data.id_ids, config);
-  const bool by_clusters = config.sampling == "clusters" || config.sampling == "augmented";
   Tensor z_extra;  // embeddings of the selected extra samples
-  if (by_clusters) {
+  if (stage1_uses_clusters(config)) {
     // Steps 2–4: clusters, per-sample and per-cluster tailness, budgets.
     cluster_id_embeddings(z_id, config, seed, state, report);
     Tensor sample_scores;
