@@ -187,6 +187,21 @@ TEST(Stage2Trainer, EveryModeTrainsGAndLeavesFAlone) {
   }
 }
 
+TEST(Stage2Trainer, PlainViewsFeatureEmbeddingAndKMeansChoicesRun) {
+  ContrastiveModel f(tiny_model(5)), g(tiny_model(6));
+  f.eval();
+  Stage2Config config = tiny_stage2("guided_weighting");
+  config.augmented_views = false;
+  config.pairs_embedding = "features";
+  config.pairs.clustering = "kmeans";
+  Stage2Trainer trainer(f, g, config, random_images(40, 5), first_ids(40));
+  EXPECT_EQ(trainer.pairs().neighbours.shape(), (Shape{40, 3}));
+  EXPECT_EQ(trainer.pairs().farthest_cluster.shape(), (Shape{3}));
+  Stage2EpochReport r = trainer.train_epoch(nullptr);
+  EXPECT_TRUE(std::isfinite(r.loss));
+  EXPECT_EQ(r.images, 120);
+}
+
 TEST(Stage2Trainer, ResumedRunMatchesAnUnbrokenRun) {
   Tensor images = random_images(40, 3);
   const std::string path = ::testing::TempDir() + "/kdup_stage2_resume.safetensors";
@@ -252,6 +267,14 @@ TEST(Stage2Trainer, BadInputsAreReportedBeforeTraining) {
   Pretrainer(h, stage1, images, first_ids(40)).save(path);
   Stage2Trainer trainer(f, g, tiny_stage2("typical"), images, first_ids(40));
   test::expect_error([&] { trainer.restore(path); }, {"not a stage-2 checkpoint", "simclr"});
+
+  // A guided run past its first epoch cannot resume without its selection state.
+  TrainingState state;
+  state.epoch = 1;
+  state.metadata = {{"method", "kdup_stage2"}, {"stage2_mode", "guided_weighting"}};
+  save_checkpoint(path, h, SGD({{h.parameters(), 0.0}}, 0.1), state);
+  Stage2Trainer guided(f, g, tiny_stage2("guided_weighting"), images, first_ids(40));
+  test::expect_error([&] { guided.restore(path); }, {"lacks the positive/negative selection"});
 }
 
 }  // namespace
