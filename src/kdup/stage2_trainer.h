@@ -1,0 +1,110 @@
+// KDUP stage 2 (METHOD.md §2; paper §3.2): guided contrastive learning with distillation. The
+// stage-1 network f is frozen; g starts as a copy of f and is trained on D_ID with
+//   L_GL = L_GCL + beta * L_DL                      (paper Eqs. 11 and 12)
+// where each anchor's positive (one of its K_kd nearest neighbours under f) and negative (a member
+// of the cluster farthest from its own under f) come from kdup/guided_pairs.h, and the guidance
+// weights w_pos = cos(z_i, z_i^p), w_neg = cos(z_i, z_i^n) from f's projections z.
+// The optimiser and schedule are the stage-1 recipe of kdup/pretrain.h (METHOD.md §2 [choice]),
+// the warm-up and cosine running over stage 2's own epochs.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "data/augment.h"
+#include "kdup/guided_pairs.h"
+#include "kdup/pretrain.h"
+
+namespace kdup {
+
+struct Stage2Config {
+  // The loss, paper Table 6:
+  //   typical          NT-Xent between two views of each anchor + beta * L_DL
+  //   guided_sampling  L_GCL with w_pos = w_neg = 0      + beta * L_DL
+  //   guided_weighting L_GCL with f's guidance weights   + beta * L_DL  (the method)
+  std::string mode = "guided_weighting";
+  double beta = 0.4;
+  double temperature = 0.2;  // NT-Xent of the typical mode
+  // [choice] y and z computed on augmented views (anchor, positive and negative each augmented
+  // with its own random stream); off: the plain images.
+  bool augmented_views = true;
+  AugmentConfig augment = simclr_cifar_augment();
+  GuidedPairsConfig pairs;  // K_kd, N_c, the clustering
+  // [choice] the embedding of f that the pairs are computed from: "projection" (z, as METHOD.md's
+  // notation) or "features" (the backbone output); L2-normalised either way, so the clustering in
+  // L2 and the cosine neighbours see the same geometry.
+  std::string pairs_embedding = "projection";
+  int64_t embed_batch_size = 256;  // images per batch of the embedding pass
+  // Optimiser and schedule, as PretrainConfig.
+  int64_t epochs = 500;
+  int64_t batch_size = 512;
+  double lr = 0.5;
+  double momentum = 0.9;
+  double weight_decay = 1e-4;
+  int64_t warmup_epochs = 10;
+  double final_lr = 1e-6;
+  uint64_t seed = 0;  // epoch order, augmentation and the positive/negative draws
+  Device device = Device::cpu;
+};
+
+struct Stage2EpochReport : EpochReport {
+  double contrastive_loss = 0;   // mean L_GCL (NT-Xent in the typical mode)
+  double distillation_loss = 0;  // mean L_DL
+  int64_t frozen_images = 0;     // images through f this epoch (forward only, no gradient)
+};
+
+// The compute of one stage-2 epoch over num_images in-domain images (METHOD.md §2b): images passed
+// forward and backward through g (anchors, positives and negatives; two views in the typical mode)
+// and images passed forward through the frozen f. The one-time embedding pass of f over D_ID
+// (num_images forwards) is not included.
+struct Stage2Compute {
+  int64_t trained_images = 0;
+  int64_t frozen_images = 0;
+};
+Stage2Compute stage2_compute_per_epoch(const Stage2Config& config, int64_t num_images);
+
+class Stage2Trainer {
+ public:
+  // f: the frozen stage-1 network, in eval mode (checked); it is only ever run forward without a
+  // gradient. g: the trained network, of f's structure; its values are copied from f here.
+  // images: uint8 [N, H, W, 3]; ids: the in-domain images of D_ID. Bad settings (K_kd or N_c
+  // too large for the data, an unknown mode) are errors here, before any training.
+  Stage2Trainer(const ContrastiveModel& f, ContrastiveModel& g, const Stage2Config& config,
+                Tensor images, std::vector<int64_t> ids);
+
+  int64_t epochs_done() const { return state_.epoch; }
+  int64_t images_processed() const;         // forward+backward images through g so far
+  int64_t frozen_images_processed() const;  // forward images through f so far
+  double train_seconds() const;             // wall time of the training epochs so far
+  Stage2Compute compute_per_epoch() const;  // stage2_compute_per_epoch for this run
+
+  // The positive/negative selection state, computed from f on first use (training calls it; the
+  // typical mode never needs it) or restored from a checkpoint.
+  const GuidedPairs& pairs();
+
+  Stage2EpochReport train_epoch(const std::function<void(const StepReport&)>& on_step);
+  // The checkpoint holds g, the optimiser, the epoch and step, and the pairs state (neighbour
+  // lists, cluster assignments, farthest clusters) once computed, so a resumed run is exact.
+  void save(const std::string& path) const;
+  void restore(const std::string& path);
+
+ private:
+  bool guided() const { return config_.mode != "typical"; }
+  Tensor embed_for_pairs() const;
+  // The g-side loss of one minibatch of anchor positions; adds to the epoch's component sums.
+  Tensor step_loss(const std::vector<int64_t>& anchors, double& contrastive, double& distillation);
+  Tensor views(const std::vector<int64_t>& positions, uint64_t view) const;
+
+  const ContrastiveModel& f_;
+  ContrastiveModel& g_;
+  Stage2Config config_;
+  Tensor images_;
+  std::vector<int64_t> ids_;
+  SGD optimizer_;
+  WarmupCosineSchedule schedule_;
+  TrainingState state_;
+  GuidedPairs pairs_;
+  bool pairs_ready_ = false;
+};
+
+}  // namespace kdup
