@@ -23,7 +23,8 @@ nav a { margin-right: 14px; }
 .explain { color: #555; max-width: 70em; }
 .runs { display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; }
 #refreshes .runs { flex-direction: column; }
-.run { border: 1px solid #ddd; border-radius: 6px; padding: 12px; }
+.run { border: 1px solid #ddd; border-radius: 6px; padding: 12px; max-width: 560px; }
+#refreshes .run { max-width: none; }
 .missing { color: #a33; }
 .note { color: #666; }
 table { border-collapse: collapse; margin: 8px 0; }
@@ -33,7 +34,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .legend { font-size: 13px; }
 .swatch { display: inline-block; width: 11px; height: 11px; margin: 0 3px 0 8px; vertical-align: -1px; }
 .plots { display: flex; flex-wrap: wrap; gap: 12px; }
-figure { margin: 6px 0; }
+figure { margin: 6px 0; display: inline-block; }
 figcaption { font-size: 13px; color: #555; text-align: center; }
 details { margin: 10px 0; }
 summary { cursor: pointer; font-weight: 600; }

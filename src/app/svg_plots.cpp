@@ -24,8 +24,8 @@ std::vector<double> nice_ticks(double lo, double hi, int wanted = 5) {
       break;
     }
   std::vector<double> ticks;
-  for (double t = std::ceil(lo / step - 1e-9) * step; t <= hi + step * 1e-9; t += step)
-    ticks.push_back(std::abs(t) < step * 1e-9 ? 0.0 : t);
+  for (double k = std::ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k += 1)
+    ticks.push_back(k * step + 0.0);  // a multiple of step, not a running sum: no drift; no -0
   return ticks;
 }
 
@@ -35,12 +35,14 @@ std::string tick_text(double v) {
   return s.str();
 }
 
-// Maps data coordinates to the plot area of a PlotSize.
+// Maps data coordinates to the plot area of a PlotSize (right_margin widened for a legend).
 struct Frame {
   PlotSize size;
   double x_lo, x_hi, y_lo, y_hi;
+  bool whole_x = false;  // x values are whole numbers (epochs): no fractional x ticks
+  int right_margin = kRight;
   double px(double x) const {
-    return kLeft + (x - x_lo) / (x_hi - x_lo) * (size.width - kLeft - kRight);
+    return kLeft + (x - x_lo) / (x_hi - x_lo) * (size.width - kLeft - right_margin);
   }
   double py(double y) const {
     return size.height - kBottom - (y - y_lo) / (y_hi - y_lo) * (size.height - kTop - kBottom);
@@ -59,7 +61,7 @@ std::string svg_open(const PlotSize& size) {
 std::string axes(const Frame& f, const std::string& x_label, const std::string& y_label,
                  bool x_ticks) {
   std::ostringstream s;
-  const double left = kLeft, bottom = f.size.height - kBottom, right = f.size.width - kRight;
+  const double left = kLeft, bottom = f.size.height - kBottom, right = f.size.width - f.right_margin;
   for (double t : nice_ticks(f.y_lo, f.y_hi)) {
     s << "<line x1=\"" << left << "\" x2=\"" << right << "\" y1=\"" << f.py(t) << "\" y2=\""
       << f.py(t) << "\" stroke=\"#e4e4e4\"/>"
@@ -68,10 +70,11 @@ std::string axes(const Frame& f, const std::string& x_label, const std::string& 
   }
   if (x_ticks)
     for (double t : nice_ticks(f.x_lo, f.x_hi, 6))
-      s << "<line x1=\"" << f.px(t) << "\" x2=\"" << f.px(t) << "\" y1=\"" << bottom << "\" y2=\""
-        << bottom + 4 << "\" stroke=\"#444\"/>"
-        << "<text x=\"" << f.px(t) << "\" y=\"" << bottom + 15 << "\" text-anchor=\"middle\">"
-        << tick_text(t) << "</text>";
+      if (!f.whole_x || std::abs(t - std::round(t)) < 1e-9)
+        s << "<line x1=\"" << f.px(t) << "\" x2=\"" << f.px(t) << "\" y1=\"" << bottom << "\" y2=\""
+          << bottom + 4 << "\" stroke=\"#444\"/>"
+          << "<text x=\"" << f.px(t) << "\" y=\"" << bottom + 15 << "\" text-anchor=\"middle\">"
+          << tick_text(t) << "</text>";
   s << "<path d=\"M" << left << ' ' << kTop << " V" << bottom << " H" << right
     << "\" fill=\"none\" stroke=\"#444\"/>"
     << "<text x=\"" << (left + right) / 2 << "\" y=\"" << f.size.height - 6
@@ -127,6 +130,11 @@ std::string svg_line_chart(const std::vector<Series>& series, const std::string&
   widen_if_flat(y_lo, y_hi);
   const double y_pad = (y_hi - y_lo) * 0.05;
   Frame f{size, x_lo, x_hi, y_lo - y_pad, y_hi + y_pad};
+  f.whole_x = std::all_of(series.begin(), series.end(), [](const Series& line) {
+    return std::all_of(line.x.begin(), line.x.end(), [](double x) { return x == std::round(x); });
+  });
+  constexpr int kLegendWidth = 90;
+  if (series.size() > 1) f.right_margin = kRight + kLegendWidth;
   std::ostringstream s;
   s << svg_open(size) << axes(f, x_label, y_label, true);
   for (const Series& line : series) {
@@ -142,7 +150,7 @@ std::string svg_line_chart(const std::vector<Series>& series, const std::string&
   if (series.size() > 1)
     for (size_t k = 0; k < series.size(); ++k) {
       const double y = kTop + 8 + 15.0 * static_cast<double>(k);
-      const double x = size.width - kRight - 120;
+      const double x = size.width - kLegendWidth;
       s << "<rect x=\"" << x << "\" y=\"" << y - 8 << "\" width=\"10\" height=\"10\" fill=\""
         << series[k].color << "\"/><text x=\"" << x + 14 << "\" y=\"" << y + 1 << "\">"
         << html_escape(series[k].name) << "</text>";
@@ -162,7 +170,7 @@ std::string svg_scatter(const std::vector<ScatterPoint>& points, const std::stri
   if (!std::isfinite(x_lo)) x_lo = 0, x_hi = 1, y_lo = 0, y_hi = 1;
   widen_if_flat(x_lo, x_hi);
   widen_if_flat(y_lo, y_hi);
-  const double x_pad = (x_hi - x_lo) * 0.04, y_pad = (y_hi - y_lo) * 0.04;
+  const double x_pad = (x_hi - x_lo) * 0.08, y_pad = (y_hi - y_lo) * 0.08;
   Frame f{size, x_lo - x_pad, x_hi + x_pad, y_lo - y_pad, y_hi + y_pad};
   std::ostringstream s;
   s << svg_open(size);
