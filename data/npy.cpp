@@ -1,5 +1,6 @@
 #include "data/npy.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -39,10 +40,14 @@ std::string header_field(const std::string& header, const std::string& key,
   return match[1];
 }
 
-}  // namespace
+struct NpyHeader {
+  DType dtype = DType::u8;
+  Shape shape;
+};
 
-Tensor read_npy(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+// Opens `in` on path and reads the header, leaving the stream at the first data byte.
+NpyHeader read_header(std::ifstream& in, const std::string& path) {
+  in.open(path, std::ios::binary);
   KDUP_CHECK(in, path << ": cannot open .npy file");
   char magic[8];
   in.read(magic, 8);
@@ -57,22 +62,50 @@ Tensor read_npy(const std::string& path) {
   in.read(header.data(), header_len);
   KDUP_CHECK(in, path << ": truncated .npy header");
 
-  DType dtype = dtype_from_descr(header_field(header, "descr", "'([^']*)'", path), path);
+  NpyHeader h;
+  h.dtype = dtype_from_descr(header_field(header, "descr", "'([^']*)'", path), path);
   KDUP_CHECK(header_field(header, "fortran_order", "(True|False)", path) == "False",
              path << ": Fortran-ordered .npy arrays are not supported");
   std::string dims = header_field(header, "shape", "\\(([^)]*)\\)", path);
-  Shape shape;
   std::regex number("\\d+");
   for (auto it = std::sregex_iterator(dims.begin(), dims.end(), number); it != std::sregex_iterator();
        ++it)
-    shape.push_back(std::stoll(it->str()));
+    h.shape.push_back(std::stoll(it->str()));
+  return h;
+}
 
-  Tensor t = Tensor::empty(shape, dtype);
-  const std::streamsize bytes = static_cast<std::streamsize>(t.numel() * dtype_size(dtype));
+}  // namespace
+
+Tensor read_npy(const std::string& path) {
+  std::ifstream in;
+  const NpyHeader h = read_header(in, path);
+  Tensor t = Tensor::empty(h.shape, h.dtype);
+  const std::streamsize bytes = static_cast<std::streamsize>(t.numel() * dtype_size(h.dtype));
   in.read(static_cast<char*>(t.raw_data()), bytes);
   KDUP_CHECK(in.gcount() == bytes, path << ": truncated .npy data: expected " << bytes
-                                        << " bytes for shape " << shape_str(shape) << ", found "
+                                        << " bytes for shape " << shape_str(h.shape) << ", found "
                                         << in.gcount());
+  return t;
+}
+
+Tensor read_npy_rows(const std::string& path, const std::vector<int64_t>& rows) {
+  std::ifstream in;
+  const NpyHeader h = read_header(in, path);
+  KDUP_CHECK(!h.shape.empty(), path << ": a 0-d .npy array has no rows");
+  Shape shape = h.shape;
+  shape[0] = static_cast<int64_t>(rows.size());
+  Tensor t = Tensor::empty(shape, h.dtype);
+  const std::streamsize row_bytes =
+      static_cast<std::streamsize>(t.numel() / std::max<int64_t>(shape[0], 1) * dtype_size(h.dtype));
+  const std::streampos data_start = in.tellg();
+  char* out = static_cast<char*>(t.raw_data());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    KDUP_CHECK(rows[r] >= 0 && rows[r] < h.shape[0],
+               path << ": row " << rows[r] << " out of range for shape " << shape_str(h.shape));
+    in.seekg(data_start + static_cast<std::streamoff>(rows[r] * row_bytes));
+    in.read(out + static_cast<std::streamoff>(r) * row_bytes, row_bytes);
+    KDUP_CHECK(in.gcount() == row_bytes, path << ": truncated .npy data at row " << rows[r]);
+  }
   return t;
 }
 

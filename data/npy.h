@@ -2,6 +2,7 @@
 // as the 300K Random Images pool, int64 split index files, float feature caches.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "tensor/tensor.h"
 
@@ -17,6 +18,10 @@ Tensor read_npy(const std::string& path, DType dtype, const Shape& expected_shap
 
 // Writes a contiguous CPU tensor as .npy (version 1.0), atomically: a temporary file is renamed
 // over the target only once completely written.
+// Reads only the given rows (indices along the first axis, in that order) of a .npy array, without
+// loading the rest: a few thumbnails out of a 300K-image pool.
+Tensor read_npy_rows(const std::string& path, const std::vector<int64_t>& rows);
+
 void write_npy(const std::string& path, const Tensor& tensor);
 
 }  // namespace kdup

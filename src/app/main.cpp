@@ -19,11 +19,13 @@ const char* kUsage =
     "      evaluate a run's latest (or the given) checkpoint again.\n"
     "  kdup compare RUN_DIR...\n"
     "      print the results of several runs side by side.\n"
+    "  kdup report RUN_DIR... [--out FILE]\n"
+    "      one self-contained HTML page on the runs (default RUN_DIR/report.html of the first).\n"
     "  kdup --help\n"
     "      this text and every configuration key.\n";
 
 struct Arguments {
-  std::string command, config, checkpoint;
+  std::string command, config, checkpoint, out;
   std::vector<std::string> positional, overrides;
   bool resume = false;
 };
@@ -39,6 +41,7 @@ Arguments parse(int argc, char** argv) {
     if (arg == "--config") a.config = value("--config");
     else if (arg == "--set") a.overrides.push_back(value("--set"));
     else if (arg == "--checkpoint") a.checkpoint = value("--checkpoint");
+    else if (arg == "--out") a.out = value("--out");
     else if (arg == "--resume") a.resume = true;
     else if (arg == "--help" || arg == "-h") a.command = "help";
     else if (arg.rfind("--", 0) == 0) KDUP_CHECK(false, "unknown option " << arg);
@@ -69,7 +72,8 @@ int main(int argc, char** argv) {
       KDUP_CHECK(!a.positional.empty(), "compare: expected at least one RUN_DIR");
       return kdup::compare_command(a.positional);
     }
-    KDUP_CHECK(false, "unknown command '" << a.command << "' (train, eval, compare, --help)");
+    if (a.command == "report") return kdup::report_command(a.positional, a.out);
+    KDUP_CHECK(false, "unknown command '" << a.command << "' (train, eval, compare, report, --help)");
   } catch (const std::exception& e) {
     std::cerr << "kdup: error: " << e.what() << "\n";
     return 1;

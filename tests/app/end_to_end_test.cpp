@@ -79,6 +79,10 @@ TEST(EndToEnd, TrainsAndEvaluatesATinyRun) {
   EXPECT_GE(all, 0.0);
   EXPECT_LE(all, 100.0);
   EXPECT_EQ(results["epochs"], 1);
+  std::ifstream tsne_in(run / "tsne.json");
+  const nlohmann::json tsne_map = nlohmann::json::parse(tsne_in);
+  EXPECT_EQ(tsne_map["points"].size(), 100u);  // every test image (fewer than 2,000)
+  EXPECT_EQ(tsne_map["labels"].size(), 100u);
 
   // Evaluating the run again from its checkpoint gives the same numbers (same seeds).
   ASSERT_EQ(eval_command(run.string(), "", {}), 0);
