@@ -5,9 +5,9 @@
 
 namespace kdup {
 
-// kdup train --config FILE [--set key=value]... [--resume]
-int train_command(const std::string& config_path, const std::vector<std::string>& overrides,
-                  bool resume);
+// kdup run (or train) --config FILE [--set key=value]... [--resume] [--from CHECKPOINT]
+int run_command(const std::string& config_path, const std::vector<std::string>& overrides,
+                bool resume, const std::string& from = "");
 
 // kdup eval RUN_DIR [--checkpoint FILE] [--set key=value]...
 int eval_command(const std::string& run_dir, const std::string& checkpoint,

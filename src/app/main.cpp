@@ -11,10 +11,15 @@ namespace {
 
 const char* kUsage =
     "usage:\n"
-    "  kdup train --config FILE [--set key=value]... [--resume]\n"
-    "      pre-train (SimCLR or SDCLR), checkpointing into run.dir/run.name, then evaluate\n"
-    "      (linear probe, 1% few-shot, k-NN, CHI/DBI) into results.md and results.json.\n"
-    "      --resume continues from the run's last checkpoint.\n"
+    "  kdup run --config FILE [--set key=value]... [--resume] [--from CHECKPOINT]\n"
+    "      stage 1 (KDUP, COLT, an ablation, or plain SimCLR/SDCLR when stage1.enabled is\n"
+    "      false), stage 2 when stage2.enabled, then the evaluation (linear probe, 1% few-shot,\n"
+    "      k-NN, CHI/DBI, t-SNE) into run.dir/run.name: results.md, results.json, report.html.\n"
+    "      --resume continues from the run's last checkpoints; --from starts stage 1 from a\n"
+    "      checkpoint (e.g. a SimCLR run at the end of the warm-up) or, with stage 1 off, runs\n"
+    "      stage 2 alone on that checkpoint's network.\n"
+    "  kdup train ...\n"
+    "      the same as kdup run.\n"
     "  kdup eval RUN_DIR [--checkpoint FILE] [--set key=value]...\n"
     "      evaluate a run's latest (or the given) checkpoint again.\n"
     "  kdup compare RUN_DIR...\n"
@@ -25,7 +30,7 @@ const char* kUsage =
     "      this text and every configuration key.\n";
 
 struct Arguments {
-  std::string command, config, checkpoint, out;
+  std::string command, config, checkpoint, out, from;
   std::vector<std::string> positional, overrides;
   bool resume = false;
 };
@@ -42,6 +47,7 @@ Arguments parse(int argc, char** argv) {
     else if (arg == "--set") a.overrides.push_back(value("--set"));
     else if (arg == "--checkpoint") a.checkpoint = value("--checkpoint");
     else if (arg == "--out") a.out = value("--out");
+    else if (arg == "--from") a.from = value("--from");
     else if (arg == "--resume") a.resume = true;
     else if (arg == "--help" || arg == "-h") a.command = "help";
     else if (arg.rfind("--", 0) == 0) KDUP_CHECK(false, "unknown option " << arg);
@@ -60,9 +66,9 @@ int main(int argc, char** argv) {
       std::cout << kUsage << "\nconfiguration keys:\n" << kdup::schema_help(kdup::train_schema());
       return a.command.empty() ? 2 : 0;
     }
-    if (a.command == "train") {
-      KDUP_CHECK(!a.config.empty(), "train: --config FILE is required");
-      return kdup::train_command(a.config, a.overrides, a.resume);
+    if (a.command == "run" || a.command == "train") {
+      KDUP_CHECK(!a.config.empty(), a.command << ": --config FILE is required");
+      return kdup::run_command(a.config, a.overrides, a.resume, a.from);
     }
     if (a.command == "eval") {
       KDUP_CHECK(a.positional.size() == 1, "eval: expected one RUN_DIR");
@@ -73,7 +79,7 @@ int main(int argc, char** argv) {
       return kdup::compare_command(a.positional);
     }
     if (a.command == "report") return kdup::report_command(a.positional, a.out);
-    KDUP_CHECK(false, "unknown command '" << a.command << "' (train, eval, compare, report, --help)");
+    KDUP_CHECK(false, "unknown command '" << a.command << "' (run, train, eval, compare, report, --help)");
   } catch (const std::exception& e) {
     std::cerr << "kdup: error: " << e.what() << "\n";
     return 1;

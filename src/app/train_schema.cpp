@@ -1,5 +1,7 @@
 #include "app/train_schema.h"
 
+#include "app/method_schema.h"
+
 namespace kdup {
 
 const ConfigSchema& train_schema() {
@@ -69,6 +71,7 @@ const ConfigSchema& train_schema() {
         .add_integer("eval.knn_k", 200, "neighbours of the k-NN monitor", {1, 1e6})
         .add_integer("eval.batch_size", 256, "batch size of embedding passes", {1, 1e9})
         .add_integer("eval.seed", 0, "seed of the probes", {0, 1e15});
+    add_method_keys(s);
     return s;
   }();
   return schema;

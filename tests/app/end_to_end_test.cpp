@@ -27,9 +27,11 @@ void write_cifar_file(const std::string& path, int n, uint64_t seed) {
   std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
-TEST(EndToEnd, TrainsAndEvaluatesATinyRun) {
+// Writes tiny CIFAR-format files, a few-shot split and (for the method) a small OOD pool under
+// TempDir()/name, and returns a configuration for them.
+nlohmann::json tiny_experiment(const std::string& name) {
   namespace fs = std::filesystem;
-  const fs::path dir = fs::path(::testing::TempDir()) / "kdup_e2e";
+  const fs::path dir = fs::path(::testing::TempDir()) / name;
   fs::remove_all(dir);
   fs::create_directories(dir / "cifar");
   for (int b = 1; b <= 5; ++b)
@@ -61,10 +63,22 @@ TEST(EndToEnd, TrainsAndEvaluatesATinyRun) {
         {"knn_k", 5},
         {"batch_size", 64}}}};
   config["run"]["device"] = "cpu";
+  std::vector<double> u = Tensor::rand({40, 32, 32, 3}, 21, DType::f64).to_vector<double>();
+  std::vector<uint8_t> pool(u.size());
+  for (size_t i = 0; i < u.size(); ++i) pool[i] = static_cast<uint8_t>(u[i] * 255.999);
+  write_npy((dir / "pool.npy").string(), Tensor::from_vector(pool, {40, 32, 32, 3}));
+  config["ood"]["pool_file"] = (dir / "pool.npy").string();
+  return config;
+}
+
+TEST(EndToEnd, TrainsAndEvaluatesATinyRun) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(::testing::TempDir()) / "kdup_e2e";
+  nlohmann::json config = tiny_experiment("kdup_e2e");
   const std::string config_path = (dir / "tiny.json").string();
   std::ofstream(config_path) << config.dump(2);
 
-  ASSERT_EQ(train_command(config_path, {}, false), 0);
+  ASSERT_EQ(run_command(config_path, {}, false), 0);
   const fs::path run = dir / "runs" / "tiny";
   EXPECT_TRUE(fs::exists(run / "config.json"));
   EXPECT_TRUE(fs::exists(run / "log.jsonl"));
@@ -90,10 +104,95 @@ TEST(EndToEnd, TrainsAndEvaluatesATinyRun) {
   EXPECT_EQ(nlohmann::json::parse(again_in)["linear"]["all"], results["linear"]["all"]);
 
   // A different config in the same run directory without --resume is refused, nothing written.
-  test::expect_error([&] { train_command(config_path, {"optim.lr=0.2"}, false); },
+  test::expect_error([&] { run_command(config_path, {"optim.lr=0.2"}, false); },
                      {"tiny", "optim.lr"});
-  test::expect_error([&] { train_command(config_path, {"optim.lrr=0.2"}, false); },
+  test::expect_error([&] { run_command(config_path, {"optim.lrr=0.2"}, false); },
                      {"optim.lrr", "optim.lr"});
+}
+
+}  // namespace
+}  // namespace kdup
+
+namespace kdup {
+namespace {
+
+std::string write_config(const nlohmann::json& config, const std::string& name) {
+  const std::string path = ::testing::TempDir() + "/" + name + ".json";
+  std::ofstream(path) << config.dump(2);
+  return path;
+}
+
+// The method's settings for the tiny data: warm-up 1 epoch, a refresh every epoch, 12 OOD samples.
+nlohmann::json tiny_method(nlohmann::json config) {
+  config["train"]["epochs"] = 2;
+  config["stage1"] = {{"enabled", true},  {"warmup_epochs", 1},  {"refresh_every", 1},
+                      {"ood_budget", 12}, {"num_clusters", 3},   {"tailness_k", 3},
+                      {"positives_k", 2}, {"embed_batch_size", 32}};
+  config["stage2"] = {{"enabled", true}, {"epochs", 1}, {"batch_size", 8}, {"warmup_epochs", 0},
+                      {"k_kd", 3}, {"num_clusters", 3}};
+  return config;
+}
+
+TEST(EndToEnd, KdupRunsStageOneStageTwoAndTheEvaluation) {
+  namespace fs = std::filesystem;
+  nlohmann::json config = tiny_method(tiny_experiment("kdup_e2e_method"));
+  const std::string path = write_config(config, "kdup_e2e_method");
+  ASSERT_EQ(run_command(path, {}, false), 0);
+  const fs::path run = fs::path(config["run"]["dir"].get<std::string>()) / "tiny";
+  EXPECT_TRUE(fs::exists(run / "checkpoint_epoch_0002.safetensors"));
+  EXPECT_TRUE(fs::exists(run / "stage2" / "checkpoint_epoch_0001.safetensors"));
+  EXPECT_TRUE(fs::exists(run / "results.md"));
+  EXPECT_TRUE(fs::exists(run / "report.html"));
+  // The log holds stage-1 epochs, one refresh with budgets summing to N_b, and stage 2.
+  std::ifstream log(run / "log.jsonl");
+  std::string line;
+  int refreshes = 0, stage2_epochs = 0;
+  while (std::getline(log, line)) {
+    nlohmann::json r = nlohmann::json::parse(line);
+    if (r.value("refresh", false)) {
+      ++refreshes;
+      int64_t total = 0;
+      for (int64_t b : r["budgets"]) total += b;
+      EXPECT_EQ(total, 12);
+      EXPECT_TRUE(fs::exists(run / r["ood_file"].get<std::string>()));
+      EXPECT_TRUE(r.contains("spearman"));
+    } else if (r["stage"] == "stage2") {
+      ++stage2_epochs;
+    }
+  }
+  EXPECT_EQ(refreshes, 1);
+  EXPECT_EQ(stage2_epochs, 1);
+}
+
+TEST(EndToEnd, BadMethodInputStopsBeforeTraining) {
+  namespace fs = std::filesystem;
+  nlohmann::json config = tiny_method(tiny_experiment("kdup_e2e_bad"));
+  const fs::path run = fs::path(config["run"]["dir"].get<std::string>()) / "tiny";
+  auto expect_refused = [&](nlohmann::json c, const std::vector<std::string>& fragments) {
+    fs::remove_all(run);
+    test::expect_error([&] { run_command(write_config(c, "kdup_e2e_bad"), {}, false); }, fragments);
+    EXPECT_FALSE(fs::exists(run / "checkpoint_epoch_0001.safetensors")) << "training started";
+  };
+  nlohmann::json c = config;
+  c["stage1"]["ood_budget"] = 41;  // the pool holds 40 images
+  expect_refused(c, {"41", "40"});
+  c = config;
+  const std::string empty_pool = ::testing::TempDir() + "/kdup_empty_pool.npy";
+  write_npy(empty_pool, Tensor::zeros({0, 32, 32, 3}, DType::u8));
+  c["ood"]["pool_file"] = empty_pool;
+  expect_refused(c, {"pool"});
+  c = config;
+  c["ood"]["pool_file"] = ::testing::TempDir() + "/kdup_no_such_pool.npy";
+  expect_refused(c, {"kdup_no_such_pool.npy"});
+  c = config;
+  c["stage1"]["tailness_k"] = 10000;
+  expect_refused(c, {"10000"});
+  c = config;
+  c["stage1"]["enabled"] = false;  // stage 2 alone, without a stage-1 checkpoint
+  expect_refused(c, {"stage2.enabled", "--from"});
+  c = config;
+  c["stage2"]["k_kd"] = 10000;
+  expect_refused(c, {"stage2.k_kd"});
 }
 
 }  // namespace

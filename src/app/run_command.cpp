@@ -1,0 +1,217 @@
+// kdup run (alias kdup train): stage 1 — KDUP, COLT, an ablation, or plain SimCLR/SDCLR
+// pre-training — then stage 2 when enabled, then the evaluation, results.md and report.html.
+// Checkpoints of stage 1 go to the run directory, those of stage 2 to its stage2/ folder; both
+// stages log into one log.jsonl. --resume continues from the latest checkpoints; --from starts
+// from another run's checkpoint (stage 1: branching from a SimCLR warm-up; stage 2 alone: f).
+#include <filesystem>
+#include <iostream>
+#include <map>
+
+#include "app/commands.h"
+#include "app/evaluation_report.h"
+#include "app/method_schema.h"
+#include "app/progress.h"
+#include "app/report.h"
+#include "app/run_dir.h"
+#include "app/train_schema.h"
+#include "data/npy.h"
+#include "kdup/stage1_trainer.h"
+
+namespace kdup {
+
+namespace {
+
+// The fields every stage's epoch report has (EpochReport, Stage1EpochReport, Stage2EpochReport).
+template <class Report>
+nlohmann::json epoch_record(const std::string& stage, const Report& r, int64_t processed) {
+  return {{"stage", stage},
+          {"epoch", r.epoch},
+          {"loss", r.loss},
+          {"lr", r.lr},
+          {"seconds", r.seconds},
+          {"images_per_second", r.images / std::max(r.seconds, 1e-9)},
+          {"images_processed", processed}};
+}
+
+// The epoch loop of every stage: a progress line, a log record per epoch, checkpoints.
+template <class Trainer, class Record>
+void run_epochs(Trainer& trainer, const std::string& stage, int64_t epochs, int64_t steps,
+                int64_t checkpoint_every, const std::string& checkpoint_dir, Record record) {
+  Progress progress;
+  while (trainer.epochs_done() < epochs) {
+    progress.begin(stage, trainer.epochs_done() + 1, epochs, steps);
+    auto report = trainer.train_epoch([&](const StepReport& s) { progress.step(s.images, s.loss); });
+    progress.end();
+    record(report);
+    if (report.epoch % checkpoint_every == 0 || report.epoch == epochs)
+      trainer.save(checkpoint_dir + "/" + RunDir::checkpoint_name(report.epoch));
+  }
+  progress.finish();
+}
+
+// For each cluster, the D_ID count of its most frequent true class (labels for diagnosis only).
+std::vector<int64_t> majority_class_sizes(const Tensor& assignments, int64_t clusters,
+                                          const std::vector<int64_t>& labels,
+                                          const std::vector<int64_t>& class_counts) {
+  const std::vector<int64_t> cluster_of = assignments.to_vector<int64_t>();
+  std::vector<std::map<int64_t, int64_t>> votes(clusters);
+  for (size_t i = 0; i < cluster_of.size() && i < labels.size(); ++i) ++votes[cluster_of[i]][labels[i]];
+  std::vector<int64_t> sizes(clusters, 0);
+  for (int64_t k = 0; k < clusters; ++k) {
+    int64_t best = -1, best_votes = 0;
+    for (const auto& [label, n] : votes[k])
+      if (n > best_votes) best = label, best_votes = n;
+    sizes[k] = best < 0 ? 0 : class_counts[best];
+  }
+  return sizes;
+}
+
+void log_refresh(RunDir& run, const RefreshReport& r, const Stage1Trainer& trainer,
+                 const Stage1Config& config, const ExperimentData& data) {
+  nlohmann::json record = {{"refresh", true},
+                           {"stage", "stage1"},
+                           {"refresh_index", r.refresh},
+                           {"epoch", r.epoch},
+                           {"cluster_sizes", r.cluster_sizes},
+                           {"cluster_tailness", r.cluster_tailness},
+                           {"budgets", r.budgets},
+                           {"sampled", r.sampled},
+                           {"kl_passes", r.kl_passes},
+                           {"kl_change_rate", r.kl_change_rate},
+                           {"kl_loss_before", r.kl_loss_before},
+                           {"kl_loss_after", r.kl_loss_after},
+                           {"seconds", r.seconds}};
+  if (r.has_spearman) record["spearman"] = r.tailness_size_spearman;
+  const Stage1MethodState& state = trainer.method_state();
+  if (state.assignments.defined())
+    record["majority_class_sizes"] =
+        majority_class_sizes(state.assignments, config.num_clusters,
+                             data.labels_of(data.pretrain_ids, false), data.pretrain_class_counts);
+  if (state.selection.defined() && (config.sampling == "clusters" || config.sampling == "random")) {
+    char name[64];
+    std::snprintf(name, sizeof name, "refresh_%04lld", static_cast<long long>(r.epoch));
+    write_npy(run.path(std::string(name) + "_ood.npy"), state.selection);
+    record["ood_file"] = std::string(name) + "_ood.npy";
+    if (state.selection_clusters.defined()) {
+      write_npy(run.path(std::string(name) + "_clusters.npy"), state.selection_clusters);
+      record["ood_clusters_file"] = std::string(name) + "_clusters.npy";
+    }
+  }
+  run.append_log(record);
+  std::cerr << "kdup: refresh " << r.refresh << " after epoch " << r.epoch << ": " << r.sampled
+            << " samples, KL " << r.kl_passes << " passes"
+            << (r.has_spearman ? ", tailness/size Spearman " + std::to_string(r.tailness_size_spearman)
+                               : std::string())
+            << "\n";
+}
+
+// Stage 2's settings are checked before stage 1 spends its time.
+void check_stage2_settings(const Stage2Config& c, int64_t images) {
+  KDUP_CHECK(c.pairs.neighbours < images, "stage2.k_kd = " << c.pairs.neighbours << " needs more than "
+                                                            << images << " images in D_ID");
+  KDUP_CHECK(c.pairs.num_clusters <= images, "stage2.num_clusters = " << c.pairs.num_clusters
+                                                                      << " exceeds the " << images
+                                                                      << " images of D_ID");
+  KDUP_CHECK(c.batch_size <= images, "stage2.batch_size = " << c.batch_size << " exceeds the "
+                                                            << images << " images of D_ID");
+}
+
+}  // namespace
+
+int run_command(const std::string& config_path, const std::vector<std::string>& overrides,
+                bool resume, const std::string& from) {
+  const Config cfg = load_config(config_path, train_schema(), overrides);
+  const Device device = device_from_config(cfg);
+  const bool stage1 = cfg.boolean("stage1.enabled"), stage2 = cfg.boolean("stage2.enabled");
+  KDUP_CHECK(stage1 || !stage2 || !from.empty(),
+             "stage2.enabled needs a stage-1 network: set stage1.enabled, or pass --from with a "
+             "stage-1 checkpoint");
+  RunDir run(cfg.string("run.dir") + "/" + cfg.string("run.name"), cfg.resolved_json(), resume);
+  const ExperimentData data = load_experiment_data(data_paths_from_config(cfg));
+  const int64_t n_id = static_cast<int64_t>(data.pretrain_ids.size());
+  const PretrainConfig base = pretrain_config_from(cfg, device);
+  const Stage2Config stage2_config = stage2_config_from(cfg, device);
+  if (stage2) check_stage2_settings(stage2_config, n_id);
+  const int64_t checkpoint_every = cfg.integer("run.checkpoint_every");
+  std::cerr << "kdup: " << (stage1 ? "stage 1 on " : cfg.string("train.method") + " on ") << n_id
+            << " long-tailed images (" << data.train.num_classes << " classes)"
+            << (stage2 ? ", then stage 2" : "") << ", " << device_name(device)
+            << ", run directory " << run.dir() << "\n";
+
+  ContrastiveModel f(model_config_from(cfg));
+  f.to(device);
+  int64_t images_processed = 0;
+  double train_seconds = 0;
+  const bool stage1_from_checkpoint = !from.empty() && !stage1 && stage2;
+  if (stage1_from_checkpoint) {  // stage 2 alone: f is another run's network
+    TrainingState state = load_checkpoint(from, f, nullptr);
+    std::cerr << "kdup: stage 1 network from " << from << " (epoch " << state.epoch << ")\n";
+  } else if (stage1) {
+    Tensor pool = read_npy(cfg.string("ood.pool_file"), DType::u8, {-1, -1, -1, 3});
+    const Stage1Config config = stage1_config_from(cfg, base);
+    Stage1Trainer trainer(f, config, data.train.images, data.pretrain_ids, pool,
+                          data.labels_of(data.pretrain_ids, false));
+    if (auto checkpoint = resume ? run.latest_checkpoint() : std::nullopt)
+      trainer.restore(checkpoint->path);
+    else if (!from.empty())
+      trainer.restore(from);
+    run_epochs(trainer, "stage1", base.epochs, n_id / base.batch_size, checkpoint_every, run.dir(),
+               [&](const Stage1EpochReport& r) {
+                 if (r.refresh) log_refresh(run, *r.refresh, trainer, config, data);
+                 nlohmann::json record = epoch_record("stage1", r, trainer.images_processed());
+                 record["merged"] = r.merged;
+                 record["contrastive_loss"] = r.contrastive_loss;
+                 record["domain_loss"] = r.domain_loss;
+                 run.append_log(record);
+               });
+    images_processed += trainer.images_processed();
+    train_seconds += trainer.train_seconds();
+  } else {
+    Pretrainer trainer(f, base, data.train.images, data.pretrain_ids);
+    if (auto checkpoint = resume ? run.latest_checkpoint() : std::nullopt)
+      trainer.restore(checkpoint->path);
+    else if (!from.empty())
+      trainer.restore(from);
+    run_epochs(trainer, "pretrain", base.epochs, n_id / base.batch_size, checkpoint_every,
+               run.dir(), [&](const EpochReport& r) {
+                 run.append_log(epoch_record("pretrain", r, trainer.images_processed()));
+               });
+    images_processed += trainer.images_processed();
+    train_seconds += trainer.train_seconds();
+  }
+
+  ContrastiveModel* final_model = &f;
+  std::unique_ptr<ContrastiveModel> g;
+  if (stage2) {
+    f.eval();
+    g = std::make_unique<ContrastiveModel>(model_config_from(cfg));
+    g->to(device);
+    Stage2Trainer trainer(f, *g, stage2_config, data.train.images, data.pretrain_ids);
+    const std::string dir = run.dir() + "/stage2";
+    std::filesystem::create_directories(dir);
+    RunDir stage2_run(dir, cfg.resolved_json(), /*resume=*/true);
+    if (auto checkpoint = resume ? stage2_run.latest_checkpoint() : std::nullopt)
+      trainer.restore(checkpoint->path);
+    run_epochs(trainer, "stage2", stage2_config.epochs, n_id / stage2_config.batch_size,
+               checkpoint_every, dir, [&](const Stage2EpochReport& r) {
+                 nlohmann::json record = epoch_record("stage2", r, trainer.images_processed());
+                 record["contrastive_loss"] = r.contrastive_loss;
+                 record["distillation_loss"] = r.distillation_loss;
+                 record["frozen_images"] = r.frozen_images;
+                 run.append_log(record);
+               });
+    images_processed += trainer.images_processed();
+    train_seconds += trainer.train_seconds();
+    final_model = g.get();
+  }
+
+  RunSummary summary{cfg.string("run.label"), config_path,
+                     stage2 ? stage2_config.epochs : base.epochs, images_processed, train_seconds};
+  std::cout << evaluate_and_report(*final_model, data, eval_config_from(cfg, device), summary,
+                                   run.dir());
+  write_file_atomic(run.path("report.html"), build_report_html({run.dir()}));
+  std::cerr << "kdup: wrote " << run.path("results.md") << " and " << run.path("report.html") << "\n";
+  return 0;
+}
+
+}  // namespace kdup
