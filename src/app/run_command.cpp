@@ -34,12 +34,13 @@ nlohmann::json epoch_record(const std::string& stage, const Report& r, int64_t p
 }
 
 // The epoch loop of every stage: a progress line, a log record per epoch, checkpoints.
-template <class Trainer, class Record>
-void run_epochs(Trainer& trainer, const std::string& stage, int64_t epochs, int64_t steps,
+// steps(epoch) is the number of steps of a 0-based epoch, for the progress line's ETA.
+template <class Trainer, class Steps, class Record>
+void run_epochs(Trainer& trainer, const std::string& stage, int64_t epochs, Steps steps,
                 int64_t checkpoint_every, const std::string& checkpoint_dir, Record record) {
   Progress progress;
   while (trainer.epochs_done() < epochs) {
-    progress.begin(stage, trainer.epochs_done() + 1, epochs, steps);
+    progress.begin(stage, trainer.epochs_done() + 1, epochs, steps(trainer.epochs_done()));
     auto report = trainer.train_epoch([&](const StepReport& s) { progress.step(s.images, s.loss); });
     progress.end();
     record(report);
@@ -155,7 +156,12 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
       trainer.restore(checkpoint->path);
     else if (!from.empty())
       trainer.restore(from);
-    run_epochs(trainer, "stage1", base.epochs, n_id / base.batch_size, checkpoint_every, run.dir(),
+    // After the warm-up an epoch covers D_ID and the N_b sampled items.
+    auto steps = [&](int64_t epoch) {
+      const bool merged = epoch >= config.warmup_epochs && config.sampling != "none";
+      return (n_id + (merged ? config.ood_budget : 0)) / base.batch_size;
+    };
+    run_epochs(trainer, "stage1", base.epochs, steps, checkpoint_every, run.dir(),
                [&](const Stage1EpochReport& r) {
                  if (r.refresh) log_refresh(run, *r.refresh, trainer, config, data);
                  nlohmann::json record = epoch_record("stage1", r, trainer.images_processed());
@@ -172,7 +178,8 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
       trainer.restore(checkpoint->path);
     else if (!from.empty())
       trainer.restore(from);
-    run_epochs(trainer, "pretrain", base.epochs, n_id / base.batch_size, checkpoint_every,
+    run_epochs(trainer, "pretrain", base.epochs,
+               [&](int64_t) { return n_id / base.batch_size; }, checkpoint_every,
                run.dir(), [&](const EpochReport& r) {
                  run.append_log(epoch_record("pretrain", r, trainer.images_processed()));
                });
@@ -192,7 +199,8 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
     RunDir stage2_run(dir, cfg.resolved_json(), /*resume=*/true);
     if (auto checkpoint = resume ? stage2_run.latest_checkpoint() : std::nullopt)
       trainer.restore(checkpoint->path);
-    run_epochs(trainer, "stage2", stage2_config.epochs, n_id / stage2_config.batch_size,
+    run_epochs(trainer, "stage2", stage2_config.epochs,
+               [&](int64_t) { return n_id / stage2_config.batch_size; },
                checkpoint_every, dir, [&](const Stage2EpochReport& r) {
                  nlohmann::json record = epoch_record("stage2", r, trainer.images_processed());
                  record["contrastive_loss"] = r.contrastive_loss;
