@@ -1,5 +1,6 @@
 // kdup eval: evaluate a run's checkpoint again (e.g. with other evaluation settings), and
 // kdup compare: the results of several runs side by side.
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -15,9 +16,12 @@ int eval_command(const std::string& run_dir, const std::string& checkpoint_in,
   const Config cfg = load_config(run_dir + "/config.json", train_schema(), overrides);
   const Device device = device_from_config(cfg);
   std::string checkpoint = checkpoint_in;
-  if (checkpoint.empty()) {
+  if (checkpoint.empty()) {  // the final network: stage 2's g when the run has one, else stage 1's
     RunDir run(run_dir, cfg.resolved_json(), /*resume=*/true);
-    auto latest = run.latest_checkpoint();
+    std::optional<CheckpointFile> latest = run.latest_checkpoint();
+    if (cfg.boolean("stage2.enabled") && std::filesystem::exists(run_dir + "/stage2"))
+      if (auto g = RunDir(run_dir + "/stage2", cfg.resolved_json(), true).latest_checkpoint())
+        latest = g;
     KDUP_CHECK(latest, run_dir << ": no checkpoint to evaluate (checkpoint_epoch_*.safetensors)");
     checkpoint = latest->path;
   }

@@ -213,8 +213,8 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
     final_model = g.get();
   }
 
-  RunSummary summary{cfg.string("run.label"), config_path,
-                     stage2 ? stage2_config.epochs : base.epochs, images_processed, train_seconds};
+  const int64_t epochs = (stage1_from_checkpoint ? 0 : base.epochs) + (stage2 ? stage2_config.epochs : 0);
+  RunSummary summary{cfg.string("run.label"), config_path, epochs, images_processed, train_seconds};
   std::cout << evaluate_and_report(*final_model, data, eval_config_from(cfg, device), summary,
                                    run.dir());
   write_file_atomic(run.path("report.html"), build_report_html({run.dir()}));
