@@ -68,6 +68,18 @@ void add_method_keys(ConfigSchema& s) {
       .add_number("stage2.final_lr", 1e-6, "stage-2 lr at the end of its cosine", non_negative);
 }
 
+// The KL refinement settings (stage1.kl.*), shared by stage 1's and stage 2's clustering.
+static KlRefinementConfig kl_config_from(const Config& cfg, uint64_t seed) {
+  KlRefinementConfig kl;
+  kl.learning_rate = cfg.number("stage1.kl.lr");
+  kl.momentum = cfg.number("stage1.kl.momentum");
+  kl.batch_size = cfg.integer("stage1.kl.batch_size");
+  kl.max_passes = cfg.integer("stage1.kl.max_passes");
+  kl.stop_change_fraction = cfg.number("stage1.kl.stop_fraction");
+  kl.seed = seed;
+  return kl;
+}
+
 Stage1Config stage1_config_from(const Config& cfg, const PretrainConfig& base) {
   Stage1Config c;
   c.base = base;
@@ -83,12 +95,7 @@ Stage1Config stage1_config_from(const Config& cfg, const PretrainConfig& base) {
   c.colt_score_momentum = cfg.number("stage1.colt_score_momentum");
   c.num_clusters = cfg.integer("stage1.num_clusters");
   c.kmeans_max_iterations = cfg.integer("stage1.kmeans_max_iterations");
-  c.kl.learning_rate = cfg.number("stage1.kl.lr");
-  c.kl.momentum = cfg.number("stage1.kl.momentum");
-  c.kl.batch_size = cfg.integer("stage1.kl.batch_size");
-  c.kl.max_passes = cfg.integer("stage1.kl.max_passes");
-  c.kl.stop_change_fraction = cfg.number("stage1.kl.stop_fraction");
-  c.kl.seed = base.seed;
+  c.kl = kl_config_from(cfg, base.seed);
   c.ood_budget = cfg.integer("stage1.ood_budget");
   c.budget_temperature = cfg.number("stage1.budget_temperature");
   c.use_psd = cfg.boolean("stage1.use_psd");
@@ -113,11 +120,7 @@ Stage2Config stage2_config_from(const Config& cfg, Device device) {
   c.pairs.num_clusters = cfg.integer("stage2.num_clusters");
   c.pairs.clustering = cfg.string("stage2.clustering");
   c.pairs.kmeans_seed = static_cast<uint64_t>(cfg.integer("train.seed"));
-  c.pairs.kl.learning_rate = cfg.number("stage1.kl.lr");
-  c.pairs.kl.momentum = cfg.number("stage1.kl.momentum");
-  c.pairs.kl.batch_size = cfg.integer("stage1.kl.batch_size");
-  c.pairs.kl.max_passes = cfg.integer("stage1.kl.max_passes");
-  c.pairs.kl.stop_change_fraction = cfg.number("stage1.kl.stop_fraction");
+  c.pairs.kl = kl_config_from(cfg, static_cast<uint64_t>(cfg.integer("train.seed")));
   c.pairs_embedding = cfg.string("stage2.pairs_embedding");
   c.epochs = cfg.integer("stage2.epochs");
   c.batch_size = cfg.integer("stage2.batch_size");

@@ -2,16 +2,14 @@
 // exactly the parameters of an unbroken run with the same seed.
 #include "kdup/pretrain.h"
 #include "test_util.h"
+#include "tiny_training.h"
 
 namespace kdup {
 namespace {
 
-Tensor random_images(int64_t n, uint64_t seed) {
-  std::vector<double> v = Tensor::rand({n, 32, 32, 3}, seed, DType::f64).to_vector<double>();
-  std::vector<uint8_t> bytes(v.size());
-  for (size_t i = 0; i < v.size(); ++i) bytes[i] = static_cast<uint8_t>(v[i] * 255.999);
-  return Tensor::from_vector<uint8_t>(bytes, {n, 32, 32, 3});
-}
+using test::all_values;
+using test::first_ids;
+using test::random_images;
 
 ContrastiveModelConfig tiny_model(int branches) {
   ContrastiveModelConfig c;
@@ -32,25 +30,6 @@ PretrainConfig tiny_training(const std::string& method) {
   c.warmup_epochs = 1;
   c.seed = 11;
   return c;
-}
-
-std::vector<int64_t> first_ids(int64_t n) {
-  std::vector<int64_t> ids(n);
-  for (int64_t i = 0; i < n; ++i) ids[i] = i;
-  return ids;
-}
-
-std::vector<float> all_values(const Module& m) {
-  std::vector<float> out;
-  for (const auto& [name, t] : m.named_parameters()) {
-    std::vector<float> v = t.to_vector<float>();
-    out.insert(out.end(), v.begin(), v.end());
-  }
-  for (const auto& [name, t] : m.named_buffers()) {
-    std::vector<float> v = t.to_vector<float>();
-    out.insert(out.end(), v.begin(), v.end());
-  }
-  return out;
 }
 
 TEST(Pretrain, BothBaselinesRunAndCountImages) {

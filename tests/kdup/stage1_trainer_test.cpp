@@ -8,18 +8,16 @@
 
 #include "kdup/merged_batches.h"
 #include "test_util.h"
+#include "tiny_training.h"
 
 namespace kdup {
 namespace {
 
-constexpr int64_t kIdImages = 32, kPoolImages = 40, kBudget = 12;
+using test::all_values;
+using test::first_ids;
+using test::random_images;
 
-Tensor random_images(int64_t n, uint64_t seed) {
-  std::vector<double> v = Tensor::rand({n, 32, 32, 3}, seed, DType::f64).to_vector<double>();
-  std::vector<uint8_t> bytes(v.size());
-  for (size_t i = 0; i < v.size(); ++i) bytes[i] = static_cast<uint8_t>(v[i] * 255.999);
-  return Tensor::from_vector<uint8_t>(bytes, {n, 32, 32, 3});
-}
+constexpr int64_t kIdImages = 32, kPoolImages = 40, kBudget = 12;
 
 ContrastiveModelConfig tiny_model(const std::string& base, uint64_t seed = 5) {
   ContrastiveModelConfig c;
@@ -52,22 +50,6 @@ Stage1Config tiny_stage1(Stage1Config c, const std::string& base = "simclr") {
 Stage1Config with_sampling(Stage1Config c, const std::string& sampling) {
   c.sampling = sampling;
   return c;
-}
-
-std::vector<int64_t> first_ids(int64_t n) {
-  std::vector<int64_t> ids(n);
-  for (int64_t i = 0; i < n; ++i) ids[i] = i;
-  return ids;
-}
-
-std::vector<float> all_values(const Module& m) {
-  std::vector<float> out;
-  for (const NamedTensors& group : {m.named_parameters(), m.named_buffers()})
-    for (const auto& [name, t] : group) {
-      std::vector<float> v = t.to_vector<float>();
-      out.insert(out.end(), v.begin(), v.end());
-    }
-  return out;
 }
 
 std::map<std::string, std::vector<double>> state_values(const Stage1MethodState& state) {

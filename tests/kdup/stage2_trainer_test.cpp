@@ -5,16 +5,14 @@
 
 #include "kdup/stage2_trainer.h"
 #include "test_util.h"
+#include "tiny_training.h"
 
 namespace kdup {
 namespace {
 
-Tensor random_images(int64_t n, uint64_t seed) {
-  std::vector<double> v = Tensor::rand({n, 32, 32, 3}, seed, DType::f64).to_vector<double>();
-  std::vector<uint8_t> bytes(v.size());
-  for (size_t i = 0; i < v.size(); ++i) bytes[i] = static_cast<uint8_t>(v[i] * 255.999);
-  return Tensor::from_vector<uint8_t>(bytes, {n, 32, 32, 3});
-}
+using test::all_values;
+using test::first_ids;
+using test::random_images;
 
 ContrastiveModelConfig tiny_model(uint64_t seed) {
   ContrastiveModelConfig c;
@@ -38,25 +36,6 @@ Stage2Config tiny_stage2(const std::string& mode) {
   c.pairs.kl.batch_size = 16;
   c.embed_batch_size = 16;
   return c;
-}
-
-std::vector<int64_t> first_ids(int64_t n) {
-  std::vector<int64_t> ids(n);
-  for (int64_t i = 0; i < n; ++i) ids[i] = i;
-  return ids;
-}
-
-std::vector<float> all_values(const Module& m) {
-  std::vector<float> out;
-  for (const auto& [name, t] : m.named_parameters()) {
-    std::vector<float> v = t.to_vector<float>();
-    out.insert(out.end(), v.begin(), v.end());
-  }
-  for (const auto& [name, t] : m.named_buffers()) {
-    std::vector<float> v = t.to_vector<float>();
-    out.insert(out.end(), v.begin(), v.end());
-  }
-  return out;
 }
 
 // Four tight groups of ten points on the unit circle at 0, 40, 120 and 190 degrees. By centroid

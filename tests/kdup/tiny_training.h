@@ -1,0 +1,36 @@
+// Helpers of the trainer tests: random images, index lists and a model's values.
+#pragma once
+#include <vector>
+
+#include "nn/module.h"
+#include "test_util.h"
+
+namespace kdup::test {
+
+// n random uint8 RGB images of 32x32 (NHWC), seeded.
+inline Tensor random_images(int64_t n, uint64_t seed) {
+  std::vector<double> v = Tensor::rand({n, 32, 32, 3}, seed, DType::f64).to_vector<double>();
+  std::vector<uint8_t> bytes(v.size());
+  for (size_t i = 0; i < v.size(); ++i) bytes[i] = static_cast<uint8_t>(v[i] * 255.999);
+  return Tensor::from_vector<uint8_t>(bytes, {n, 32, 32, 3});
+}
+
+inline std::vector<int64_t> first_ids(int64_t n) {
+  std::vector<int64_t> ids(n);
+  for (int64_t i = 0; i < n; ++i) ids[i] = i;
+  return ids;
+}
+
+// Every parameter and buffer value of a module, in order: two modules are the same network exactly
+// when these are equal.
+inline std::vector<float> all_values(const Module& m) {
+  std::vector<float> out;
+  for (const NamedTensors& group : {m.named_parameters(), m.named_buffers()})
+    for (const auto& [name, t] : group) {
+      std::vector<float> v = t.to_vector<float>();
+      out.insert(out.end(), v.begin(), v.end());
+    }
+  return out;
+}
+
+}  // namespace kdup::test
