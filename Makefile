@@ -1,11 +1,12 @@
 # The front door. On a fresh Debian/Ubuntu machine:
-#   make demo   installs what is missing, builds, prepares the data and trains + evaluates the
-#               CPU-scale SimCLR config on CIFAR-10-LT split 1 (on a GPU when one is present)
+#   make demo   installs what is missing, builds, prepares the data and runs the CPU-scale
+#               SimCLR+KDUP config on CIFAR-10-LT split 1 end to end (stage 1, stage 2, linear
+#               probe, few-shot; on a GPU when one is present)
 #   make test   installs what is missing, builds everything and runs the test suite
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
-DEMO_CONFIG ?= configs/cpu/simclr_cifar10_lt_split1.json
+DEMO_CONFIG ?= configs/cpu/kdup_cifar10_lt_split1.json
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian packages the build, the data preparation and the reference scripts need.
@@ -37,7 +38,7 @@ data:
 	tools/prepare_data.sh
 
 demo: all data
-	$(BUILD)/kdup train --config $(DEMO_CONFIG) --resume
+	$(BUILD)/kdup run --config $(DEMO_CONFIG) --resume
 
 # kdup against PyTorch on this CPU, side by side; appends the table to BENCHMARKS.md.
 bench: all
