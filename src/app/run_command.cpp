@@ -50,6 +50,15 @@ void run_epochs(Trainer& trainer, const std::string& stage, int64_t epochs, Step
   progress.finish();
 }
 
+// Where a stage starts: the run's own latest checkpoint when resuming, else --from when given.
+template <class Trainer>
+void restore_start(Trainer& trainer, const RunDir& run, bool resume, const std::string& from) {
+  if (auto checkpoint = resume ? run.latest_checkpoint() : std::nullopt)
+    trainer.restore(checkpoint->path);
+  else if (!from.empty())
+    trainer.restore(from);
+}
+
 // For each cluster, the D_ID count of its most frequent true class (labels for diagnosis only).
 std::vector<int64_t> majority_class_sizes(const Tensor& assignments, int64_t clusters,
                                           const std::vector<int64_t>& labels,
@@ -134,10 +143,21 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
   const Stage2Config stage2_config = stage2_config_from(cfg, device);
   if (stage2) check_stage2_settings(stage2_config, n_id);
   const int64_t checkpoint_every = cfg.integer("run.checkpoint_every");
+  const int64_t knn_every = cfg.integer("run.knn_every");
+  const EvalConfig eval = eval_config_from(cfg, device);
   std::cerr << "kdup: " << (stage1 ? "stage 1 on " : cfg.string("train.method") + " on ") << n_id
             << " long-tailed images (" << data.train.num_classes << " classes)"
             << (stage2 ? ", then stage 2" : "") << ", " << device_name(device)
             << ", run directory " << run.dir() << "\n";
+
+  // The k-NN monitor (run.knn_every): test accuracy of the network being trained, in the log.
+  auto add_knn = [&](nlohmann::json& record, ContrastiveModel& model, int64_t epoch, int64_t epochs) {
+    if (knn_every <= 0 || (epoch % knn_every != 0 && epoch != epochs)) return;
+    model.eval();
+    record["knn_accuracy"] = knn_monitor([&](const Tensor& x) { return model.features(x); }, data,
+                                         eval.knn_k, eval.batch_size, device);
+    model.train();
+  };
 
   ContrastiveModel f(model_config_from(cfg));
   f.to(device);
@@ -152,10 +172,7 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
     const Stage1Config config = stage1_config_from(cfg, base);
     Stage1Trainer trainer(f, config, data.train.images, data.pretrain_ids, pool,
                           data.labels_of(data.pretrain_ids, false));
-    if (auto checkpoint = resume ? run.latest_checkpoint() : std::nullopt)
-      trainer.restore(checkpoint->path);
-    else if (!from.empty())
-      trainer.restore(from);
+    restore_start(trainer, run, resume, from);
     // After the warm-up an epoch covers D_ID and the N_b sampled items.
     auto steps = [&](int64_t epoch) {
       const bool merged = epoch >= config.warmup_epochs && config.sampling != "none";
@@ -168,20 +185,20 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
                  record["merged"] = r.merged;
                  record["contrastive_loss"] = r.contrastive_loss;
                  record["domain_loss"] = r.domain_loss;
+                 add_knn(record, f, r.epoch, base.epochs);
                  run.append_log(record);
                });
     images_processed += trainer.images_processed();
     train_seconds += trainer.train_seconds();
   } else {
     Pretrainer trainer(f, base, data.train.images, data.pretrain_ids);
-    if (auto checkpoint = resume ? run.latest_checkpoint() : std::nullopt)
-      trainer.restore(checkpoint->path);
-    else if (!from.empty())
-      trainer.restore(from);
+    restore_start(trainer, run, resume, from);
     run_epochs(trainer, "pretrain", base.epochs,
                [&](int64_t) { return n_id / base.batch_size; }, checkpoint_every,
                run.dir(), [&](const EpochReport& r) {
-                 run.append_log(epoch_record("pretrain", r, trainer.images_processed()));
+                 nlohmann::json record = epoch_record("pretrain", r, trainer.images_processed());
+                 add_knn(record, f, r.epoch, base.epochs);
+                 run.append_log(record);
                });
     images_processed += trainer.images_processed();
     train_seconds += trainer.train_seconds();
@@ -197,8 +214,7 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
     const std::string dir = run.dir() + "/stage2";
     std::filesystem::create_directories(dir);
     RunDir stage2_run(dir, cfg.resolved_json(), /*resume=*/true);
-    if (auto checkpoint = resume ? stage2_run.latest_checkpoint() : std::nullopt)
-      trainer.restore(checkpoint->path);
+    restore_start(trainer, stage2_run, resume, "");
     run_epochs(trainer, "stage2", stage2_config.epochs,
                [&](int64_t) { return n_id / stage2_config.batch_size; },
                checkpoint_every, dir, [&](const Stage2EpochReport& r) {
@@ -206,6 +222,7 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
                  record["contrastive_loss"] = r.contrastive_loss;
                  record["distillation_loss"] = r.distillation_loss;
                  record["frozen_images"] = r.frozen_images;
+                 add_knn(record, *g, r.epoch, stage2_config.epochs);
                  run.append_log(record);
                });
     images_processed += trainer.images_processed();
@@ -215,8 +232,7 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
 
   const int64_t epochs = (stage1_from_checkpoint ? 0 : base.epochs) + (stage2 ? stage2_config.epochs : 0);
   RunSummary summary{cfg.string("run.label"), config_path, epochs, images_processed, train_seconds};
-  std::cout << evaluate_and_report(*final_model, data, eval_config_from(cfg, device), summary,
-                                   run.dir());
+  std::cout << evaluate_and_report(*final_model, data, eval, summary, run.dir());
   write_file_atomic(run.path("report.html"), build_report_html({run.dir()}));
   std::cerr << "kdup: wrote " << run.path("results.md") << " and " << run.path("report.html") << "\n";
   return 0;

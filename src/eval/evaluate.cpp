@@ -69,6 +69,7 @@ EvaluationResult evaluate_encoder(const Encoder& encoder, const ExperimentData& 
   if (progress) progress("embedding test and validation images", 0, 1);
   Tensor test = embed_images(encoder, data.test.images, data.test_ids, plain, {}, config.batch_size,
                              config.device);
+  result.test_features = test;
   const std::vector<int64_t> test_labels = data.labels_of(data.test_ids, true);
   result.calinski_harabasz = calinski_harabasz(test, test_labels);
   result.davies_bouldin = davies_bouldin(test, test_labels);

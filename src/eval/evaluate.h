@@ -40,6 +40,7 @@ struct EvaluationResult {
   double knn_accuracy = 0;  // mean per-class test accuracy of weighted k-NN on D_i features
   double calinski_harabasz = 0, davies_bouldin = 0;
   std::vector<int64_t> train_counts;
+  Tensor test_features;  // float32 [test_ids.size(), D], CPU: reused for the t-SNE map
 };
 
 // Reports progress as (stage, done, total) so a caller can show a status line.

@@ -136,6 +136,7 @@ nlohmann::json tiny_method(nlohmann::json config) {
 TEST(EndToEnd, KdupRunsStageOneStageTwoAndTheEvaluation) {
   namespace fs = std::filesystem;
   nlohmann::json config = tiny_method(tiny_experiment("kdup_e2e_method"));
+  config["run"]["knn_every"] = 1;
   const std::string path = write_config(config, "kdup_e2e_method");
   ASSERT_EQ(run_command(path, {}, false), 0);
   const fs::path run = fs::path(config["run"]["dir"].get<std::string>()) / "tiny";
@@ -156,8 +157,9 @@ TEST(EndToEnd, KdupRunsStageOneStageTwoAndTheEvaluation) {
       EXPECT_EQ(total, 12);
       EXPECT_TRUE(fs::exists(run / r["ood_file"].get<std::string>()));
       EXPECT_TRUE(r.contains("spearman"));
-    } else if (r["stage"] == "stage2") {
-      ++stage2_epochs;
+    } else {
+      EXPECT_TRUE(r.contains("knn_accuracy")) << line;  // run.knn_every = 1
+      if (r["stage"] == "stage2") ++stage2_epochs;
     }
   }
   EXPECT_EQ(refreshes, 1);
