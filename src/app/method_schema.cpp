@@ -1,5 +1,7 @@
 #include "app/method_schema.h"
 
+#include "app/train_schema.h"
+
 namespace kdup {
 
 void add_method_keys(ConfigSchema& s) {
@@ -114,7 +116,6 @@ Stage2Config stage2_config_from(const Config& cfg, Device device) {
   Stage2Config c;
   c.mode = cfg.string("stage2.mode");
   c.beta = cfg.number("stage2.beta");
-  c.temperature = cfg.number("train.temperature");
   c.augmented_views = cfg.boolean("stage2.augmented_views");
   c.pairs.neighbours = cfg.integer("stage2.k_kd");
   c.pairs.num_clusters = cfg.integer("stage2.num_clusters");
@@ -122,15 +123,12 @@ Stage2Config stage2_config_from(const Config& cfg, Device device) {
   c.pairs.kmeans_seed = static_cast<uint64_t>(cfg.integer("train.seed"));
   c.pairs.kl = kl_config_from(cfg, static_cast<uint64_t>(cfg.integer("train.seed")));
   c.pairs_embedding = cfg.string("stage2.pairs_embedding");
-  c.epochs = cfg.integer("stage2.epochs");
-  c.batch_size = cfg.integer("stage2.batch_size");
-  c.lr = cfg.number("stage2.lr");
-  c.momentum = cfg.number("optim.momentum");
-  c.weight_decay = cfg.number("optim.weight_decay");
-  c.warmup_epochs = cfg.integer("stage2.warmup_epochs");
-  c.final_lr = cfg.number("stage2.final_lr");
-  c.seed = static_cast<uint64_t>(cfg.integer("train.seed"));
-  c.device = device;
+  c.base = pretrain_config_from(cfg, device);  // momentum, weight decay, temperature, seed
+  c.base.epochs = cfg.integer("stage2.epochs");
+  c.base.batch_size = cfg.integer("stage2.batch_size");
+  c.base.lr = cfg.number("stage2.lr");
+  c.base.warmup_epochs = cfg.integer("stage2.warmup_epochs");
+  c.base.final_lr = cfg.number("stage2.final_lr");
   return c;
 }
 

@@ -122,7 +122,7 @@ void check_stage2_settings(const Stage2Config& c, int64_t images) {
   KDUP_CHECK(c.pairs.num_clusters <= images, "stage2.num_clusters = " << c.pairs.num_clusters
                                                                       << " exceeds the " << images
                                                                       << " images of D_ID");
-  KDUP_CHECK(c.batch_size <= images, "stage2.batch_size = " << c.batch_size << " exceeds the "
+  KDUP_CHECK(c.base.batch_size <= images, "stage2.batch_size = " << c.base.batch_size << " exceeds the "
                                                             << images << " images of D_ID");
 }
 
@@ -215,14 +215,14 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
     std::filesystem::create_directories(dir);
     RunDir stage2_run(dir, cfg.resolved_json(), /*resume=*/true);
     restore_start(trainer, stage2_run, resume, "");
-    run_epochs(trainer, "stage2", stage2_config.epochs,
-               [&](int64_t) { return n_id / stage2_config.batch_size; },
+    run_epochs(trainer, "stage2", stage2_config.base.epochs,
+               [&](int64_t) { return n_id / stage2_config.base.batch_size; },
                checkpoint_every, dir, [&](const Stage2EpochReport& r) {
                  nlohmann::json record = epoch_record("stage2", r, trainer.images_processed());
                  record["contrastive_loss"] = r.contrastive_loss;
                  record["distillation_loss"] = r.distillation_loss;
                  record["frozen_images"] = r.frozen_images;
-                 add_knn(record, *g, r.epoch, stage2_config.epochs);
+                 add_knn(record, *g, r.epoch, stage2_config.base.epochs);
                  run.append_log(record);
                });
     images_processed += trainer.images_processed();
@@ -230,7 +230,7 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
     final_model = g.get();
   }
 
-  const int64_t epochs = (stage1_from_checkpoint ? 0 : base.epochs) + (stage2 ? stage2_config.epochs : 0);
+  const int64_t epochs = (stage1_from_checkpoint ? 0 : base.epochs) + (stage2 ? stage2_config.base.epochs : 0);
   RunSummary summary{cfg.string("run.label"), config_path, epochs, images_processed, train_seconds};
   std::cout << evaluate_and_report(*final_model, data, eval, summary, run.dir());
   write_file_atomic(run.path("report.html"), build_report_html({run.dir()}));

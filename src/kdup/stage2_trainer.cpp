@@ -28,7 +28,8 @@ Stage2Config checked(const Stage2Config& c, const Tensor& images, const std::vec
              "stage2.pairs_embedding: unknown embedding '" << c.pairs_embedding
                                                            << "' (projection or features)");
   KDUP_CHECK(c.beta >= 0, "stage2.beta: " << c.beta << " must not be negative");
-  KDUP_CHECK(c.temperature > 0, "stage2.temperature: " << c.temperature << " must be positive");
+  KDUP_CHECK(c.base.temperature > 0,
+             "stage2.temperature: " << c.base.temperature << " must be positive");
   KDUP_CHECK(c.embed_batch_size >= 1,
              "stage2.embed_batch_size: " << c.embed_batch_size << " must be positive");
   KDUP_CHECK(images.defined() && images.dim() == 4,
@@ -38,12 +39,12 @@ Stage2Config checked(const Stage2Config& c, const Tensor& images, const std::vec
   for (int64_t id : ids)
     KDUP_CHECK(id >= 0 && id < images.shape()[0],
                "stage2: image id " << id << " outside the " << images.shape()[0] << " images");
-  KDUP_CHECK(c.batch_size >= 2 && c.batch_size <= n,
-             "stage2.batch_size: " << c.batch_size << " must lie in [2, " << n
+  KDUP_CHECK(c.base.batch_size >= 2 && c.base.batch_size <= n,
+             "stage2.batch_size: " << c.base.batch_size << " must lie in [2, " << n
                                    << "], the number of in-domain images (L_DL compares pairs)");
-  KDUP_CHECK(c.epochs >= 1 && c.warmup_epochs >= 0 && c.warmup_epochs < c.epochs,
-             "stage2: warmup_epochs = " << c.warmup_epochs << " must be below epochs = "
-                                        << c.epochs);
+  KDUP_CHECK(c.base.epochs >= 1 && c.base.warmup_epochs >= 0 && c.base.warmup_epochs < c.base.epochs,
+             "stage2: warmup_epochs = " << c.base.warmup_epochs << " must be below epochs = "
+                                        << c.base.epochs);
   if (c.mode != "typical") {
     KDUP_CHECK(c.pairs.neighbours >= 1 && c.pairs.neighbours < n,
                "stage2.pairs.neighbours: K_kd = " << c.pairs.neighbours
@@ -71,8 +72,8 @@ const Tensor* find_extra(const TrainingState& state, const std::string& name) {
 
 Stage2Compute stage2_compute_per_epoch(const Stage2Config& config, int64_t num_images) {
   const int64_t anchors =
-      steps_per_epoch(static_cast<size_t>(std::max<int64_t>(num_images, 0)), config.batch_size) *
-      config.batch_size;
+      steps_per_epoch(static_cast<size_t>(std::max<int64_t>(num_images, 0)), config.base.batch_size) *
+      config.base.batch_size;
   Stage2Compute compute;
   // typical: two views through g, the first through f (for L_DL); guided: anchor, positive and
   // negative through g, and through f as well when f's weights guide (only the anchors otherwise).
@@ -83,13 +84,13 @@ Stage2Compute stage2_compute_per_epoch(const Stage2Config& config, int64_t num_i
 
 Stage2Trainer::Stage2Trainer(const ContrastiveModel& f, ContrastiveModel& g,
                              const Stage2Config& config, Tensor images, std::vector<int64_t> ids)
-    : f_(f), g_(g), config_(checked(config, images, ids)), images_(images.to(config.device)),
+    : f_(f), g_(g), config_(checked(config, images, ids)), images_(images.to(config.base.device)),
       ids_(std::move(ids)),
-      optimizer_({{g.decayed_parameters(), config.weight_decay},
+      optimizer_({{g.decayed_parameters(), config.base.weight_decay},
                   {g.undecayed_parameters(), 0.0}},
-                 config.lr, config.momentum),
-      schedule_(config.lr, config.warmup_epochs * steps_per_epoch(ids_.size(), config.batch_size),
-                config.epochs * steps_per_epoch(ids_.size(), config.batch_size), config.final_lr) {
+                 config.base.lr, config.base.momentum),
+      schedule_(config.base.lr, config.base.warmup_epochs * steps_per_epoch(ids_.size(), config.base.batch_size),
+                config.base.epochs * steps_per_epoch(ids_.size(), config.base.batch_size), config.base.final_lr) {
   KDUP_CHECK(&f != &g, "stage2: f and g must be two networks (g is trained, f stays frozen)");
   KDUP_CHECK(!f.is_training(),
              "stage2: the frozen network f must be in eval mode (call eval() on it first), so "
@@ -121,7 +122,7 @@ Tensor Stage2Trainer::embed_for_pairs() const {
   Encoder encoder = [&](const Tensor& x) { return projection ? f_.project(x) : f_.features(x); };
   Tensor embeddings =
       embed_images(encoder, images_, ids_, plain_augment(config_.augment.output_size),
-                   AugmentKey{config_.seed, 0, 0}, config_.embed_batch_size, config_.device);
+                   AugmentKey{config_.base.seed, 0, 0}, config_.embed_batch_size, config_.base.device);
   NoGradGuard no_grad;
   return l2_normalize(embeddings, 1);
 }
@@ -140,8 +141,8 @@ Tensor Stage2Trainer::views(const std::vector<int64_t>& positions, uint64_t view
   for (int64_t p : positions) image_ids.push_back(ids_[p]);
   const AugmentConfig augment =
       config_.augmented_views ? config_.augment : plain_augment(config_.augment.output_size);
-  const AugmentKey key{config_.seed, static_cast<uint64_t>(state_.epoch), view};
-  return augment_batch(images_, image_ids, augment, key).to(config_.device);
+  const AugmentKey key{config_.base.seed, static_cast<uint64_t>(state_.epoch), view};
+  return augment_batch(images_, image_ids, augment, key).to(config_.base.device);
 }
 
 Tensor Stage2Trainer::step_loss(const std::vector<int64_t>& anchors, double& contrastive,
@@ -151,12 +152,12 @@ Tensor Stage2Trainer::step_loss(const std::vector<int64_t>& anchors, double& con
   if (config_.mode == "typical") {
     // Two views of every anchor through g (one forward, so batch norm sees both) and NT-Xent.
     y = g_.project(concat({anchor_views, views(anchors, 1)}, 0));
-    contrast_loss = nt_xent_loss(y.slice(0, 0, b), y.slice(0, b, 2 * b), config_.temperature);
+    contrast_loss = nt_xent_loss(y.slice(0, 0, b), y.slice(0, b, 2 * b), config_.base.temperature);
     NoGradGuard no_grad;
     z = f_.project(anchor_views).detach();
   } else {
     // Anchor, positive and negative views through g; the same inputs through f.
-    const AnchorPairs drawn = draw_anchor_pairs(pairs_, anchors, config_.seed, state_.epoch);
+    const AnchorPairs drawn = draw_anchor_pairs(pairs_, anchors, config_.base.seed, state_.epoch);
     Tensor inputs = concat({anchor_views, views(drawn.positives, 1), views(drawn.negatives, 2)}, 0);
     y = g_.project(inputs);
     const bool weighting = config_.mode == "guided_weighting";
@@ -184,11 +185,11 @@ Stage2EpochReport Stage2Trainer::train_epoch(
   const auto start = std::chrono::steady_clock::now();
   if (guided()) pairs();
   g_.train();
-  const int64_t n = static_cast<int64_t>(ids_.size()), batch = config_.batch_size;
+  const int64_t n = static_cast<int64_t>(ids_.size()), batch = config_.base.batch_size;
   const int64_t steps = steps_per_epoch(ids_.size(), batch);
   const Stage2Compute compute = compute_per_epoch();
   const int64_t trained_per_step = compute.trained_images / steps;
-  const std::vector<int64_t> order = epoch_permutation(n, config_.seed, state_.epoch);
+  const std::vector<int64_t> order = epoch_permutation(n, config_.base.seed, state_.epoch);
   Stage2EpochReport report;
   double loss_sum = 0;
   for (int64_t step = 0; step < steps; ++step) {

@@ -24,7 +24,6 @@ struct Stage2Config {
   //   guided_weighting L_GCL with f's guidance weights   + beta * L_DL  (the method)
   std::string mode = "guided_weighting";
   double beta = 0.4;
-  double temperature = 0.2;  // NT-Xent of the typical mode
   // [choice] y and z computed on augmented views (anchor, positive and negative each augmented
   // with its own random stream); off: the plain images.
   bool augmented_views = true;
@@ -35,16 +34,14 @@ struct Stage2Config {
   // L2 and the cosine neighbours see the same geometry.
   std::string pairs_embedding = "projection";
   int64_t embed_batch_size = 256;  // images per batch of the embedding pass
-  // Optimiser and schedule, as PretrainConfig.
-  int64_t epochs = 500;
-  int64_t batch_size = 512;
-  double lr = 0.5;
-  double momentum = 0.9;
-  double weight_decay = 1e-4;
-  int64_t warmup_epochs = 10;
-  double final_lr = 1e-6;
-  uint64_t seed = 0;  // epoch order, augmentation and the positive/negative draws
-  Device device = Device::cpu;
+  // Optimiser, schedule, seed and device, as stage 1's (its method and prune ratio are unused;
+  // its temperature is the NT-Xent's of the typical mode). base.seed orders the epochs and keys
+  // the augmentation and the positive/negative draws.
+  PretrainConfig base = [] {
+    PretrainConfig p;
+    p.epochs = 500;
+    return p;
+  }();
 };
 
 struct Stage2EpochReport : EpochReport {

@@ -26,11 +26,11 @@ ContrastiveModelConfig tiny_model(uint64_t seed) {
 Stage2Config tiny_stage2(const std::string& mode) {
   Stage2Config c;
   c.mode = mode;
-  c.epochs = 3;
-  c.batch_size = 8;
-  c.lr = 0.1;
-  c.warmup_epochs = 1;
-  c.seed = 11;
+  c.base.epochs = 3;
+  c.base.batch_size = 8;
+  c.base.lr = 0.1;
+  c.base.warmup_epochs = 1;
+  c.base.seed = 11;
   c.pairs.neighbours = 3;
   c.pairs.num_clusters = 3;
   c.pairs.kl.batch_size = 16;
@@ -233,7 +233,7 @@ TEST(Stage2Trainer, BadInputsAreReportedBeforeTraining) {
   config = tiny_stage2("guided");
   test::expect_error([&] { build(config); }, {"unknown mode 'guided'"});
   config = tiny_stage2("typical");
-  config.batch_size = 64;
+  config.base.batch_size = 64;
   test::expect_error([&] { build(config); }, {"batch_size", "64"});
 
   // A stage-1 checkpoint is not a stage-2 one.
