@@ -45,16 +45,16 @@ std::string evaluate_and_report(ContrastiveModel& model, const ExperimentData& d
   model.eval();
   Progress progress;
   std::string current;
-  EvaluationResult result = evaluate_encoder(
-      [&](const Tensor& x) { return model.features(x); }, data, config,
-      [&](const std::string& stage, int64_t done, int64_t total) {
-        if (stage != current) {
-          if (!current.empty()) progress.end();
-          progress.begin(stage, 0, 0, total);
-          current = stage;
-        }
-        if (done > 0) progress.step(0);
-      });
+  EvaluationResult result =
+      evaluate_encoder([&](const Tensor& x) { return model.features(x); }, data, config,
+                       [&](const std::string& stage, int64_t done, int64_t total) {
+                         if (stage != current) {
+                           if (!current.empty()) progress.end();
+                           progress.begin(stage, 0, 0, total);
+                           current = stage;
+                         }
+                         if (done > 0) progress.step(0);
+                       });
   if (!current.empty()) progress.end();
   progress.finish();
   const std::string markdown = results_markdown(summary, result);

@@ -9,8 +9,9 @@ void add_method_keys(ConfigSchema& s) {
   s.add_string("ood.pool_file", "datasets/ood/ood_tinyimagenet32_33k.npy",
                "the OOD pool: .npy uint8 [N, H, W, 3] (the 300K Random Images layout)")
       // stage 1 (METHOD.md §1, §4)
-      .add_bool("stage1.enabled", false,
-                "run the stage-1 loop (KDUP, COLT, ablations); off: plain train.method pre-training")
+      .add_bool(
+          "stage1.enabled", false,
+          "run the stage-1 loop (KDUP, COLT, ablations); off: plain train.method pre-training")
       .add_integer("stage1.warmup_epochs", 100, "epochs of base-method training on D_ID first",
                    {0, 1e9})
       .add_integer("stage1.refresh_every", 25, "T: epochs between refreshes", {1, 1e9})

@@ -41,7 +41,8 @@ void run_epochs(Trainer& trainer, const std::string& stage, int64_t epochs, Step
   Progress progress;
   while (trainer.epochs_done() < epochs) {
     progress.begin(stage, trainer.epochs_done() + 1, epochs, steps(trainer.epochs_done()));
-    auto report = trainer.train_epoch([&](const StepReport& s) { progress.step(s.images, s.loss); });
+    auto report =
+        trainer.train_epoch([&](const StepReport& s) { progress.step(s.images, s.loss); });
     progress.end();
     record(report);
     if (report.epoch % checkpoint_every == 0 || report.epoch == epochs)
@@ -65,7 +66,8 @@ std::vector<int64_t> majority_class_sizes(const Tensor& assignments, int64_t clu
                                           const std::vector<int64_t>& class_counts) {
   const std::vector<int64_t> cluster_of = assignments.to_vector<int64_t>();
   std::vector<std::map<int64_t, int64_t>> votes(clusters);
-  for (size_t i = 0; i < cluster_of.size() && i < labels.size(); ++i) ++votes[cluster_of[i]][labels[i]];
+  for (size_t i = 0; i < cluster_of.size() && i < labels.size(); ++i)
+    ++votes[cluster_of[i]][labels[i]];
   std::vector<int64_t> sizes(clusters, 0);
   for (int64_t k = 0; k < clusters; ++k) {
     int64_t best = -1, best_votes = 0;
@@ -110,20 +112,23 @@ void log_refresh(RunDir& run, const RefreshReport& r, const Stage1Trainer& train
   run.append_log(record);
   std::cerr << "kdup: refresh " << r.refresh << " after epoch " << r.epoch << ": " << r.sampled
             << " samples, KL " << r.kl_passes << " passes"
-            << (r.has_spearman ? ", tailness/size Spearman " + std::to_string(r.tailness_size_spearman)
-                               : std::string())
+            << (r.has_spearman
+                    ? ", tailness/size Spearman " + std::to_string(r.tailness_size_spearman)
+                    : std::string())
             << "\n";
 }
 
 // Stage 2's settings are checked before stage 1 spends its time.
 void check_stage2_settings(const Stage2Config& c, int64_t images) {
-  KDUP_CHECK(c.pairs.neighbours < images, "stage2.k_kd = " << c.pairs.neighbours << " needs more than "
-                                                            << images << " images in D_ID");
+  KDUP_CHECK(c.pairs.neighbours < images, "stage2.k_kd = " << c.pairs.neighbours
+                                                           << " needs more than " << images
+                                                           << " images in D_ID");
   KDUP_CHECK(c.pairs.num_clusters <= images, "stage2.num_clusters = " << c.pairs.num_clusters
                                                                       << " exceeds the " << images
                                                                       << " images of D_ID");
-  KDUP_CHECK(c.base.batch_size <= images, "stage2.batch_size = " << c.base.batch_size << " exceeds the "
-                                                            << images << " images of D_ID");
+  KDUP_CHECK(c.base.batch_size <= images, "stage2.batch_size = " << c.base.batch_size
+                                                                 << " exceeds the " << images
+                                                                 << " images of D_ID");
 }
 
 }  // namespace
@@ -147,11 +152,12 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
   const EvalConfig eval = eval_config_from(cfg, device);
   std::cerr << "kdup: " << (stage1 ? "stage 1 on " : cfg.string("train.method") + " on ") << n_id
             << " long-tailed images (" << data.train.num_classes << " classes)"
-            << (stage2 ? ", then stage 2" : "") << ", " << device_name(device)
-            << ", run directory " << run.dir() << "\n";
+            << (stage2 ? ", then stage 2" : "") << ", " << device_name(device) << ", run directory "
+            << run.dir() << "\n";
 
   // The k-NN monitor (run.knn_every): test accuracy of the network being trained, in the log.
-  auto add_knn = [&](nlohmann::json& record, ContrastiveModel& model, int64_t epoch, int64_t epochs) {
+  auto add_knn = [&](nlohmann::json& record, ContrastiveModel& model, int64_t epoch,
+                     int64_t epochs) {
     if (knn_every <= 0 || (epoch % knn_every != 0 && epoch != epochs)) return;
     model.eval();
     record["knn_accuracy"] = knn_monitor([&](const Tensor& x) { return model.features(x); }, data,
@@ -193,13 +199,14 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
   } else {
     Pretrainer trainer(f, base, data.train.images, data.pretrain_ids);
     restore_start(trainer, run, resume, from);
-    run_epochs(trainer, "pretrain", base.epochs,
-               [&](int64_t) { return n_id / base.batch_size; }, checkpoint_every,
-               run.dir(), [&](const EpochReport& r) {
-                 nlohmann::json record = epoch_record("pretrain", r, trainer.images_processed());
-                 add_knn(record, f, r.epoch, base.epochs);
-                 run.append_log(record);
-               });
+    run_epochs(
+        trainer, "pretrain", base.epochs, [&](int64_t) { return n_id / base.batch_size; },
+        checkpoint_every, run.dir(),
+        [&](const EpochReport& r) {
+          nlohmann::json record = epoch_record("pretrain", r, trainer.images_processed());
+          add_knn(record, f, r.epoch, base.epochs);
+          run.append_log(record);
+        });
     images_processed += trainer.images_processed();
     train_seconds += trainer.train_seconds();
   }
@@ -215,26 +222,29 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
     std::filesystem::create_directories(dir);
     RunDir stage2_run(dir, cfg.resolved_json(), /*resume=*/true);
     restore_start(trainer, stage2_run, resume, "");
-    run_epochs(trainer, "stage2", stage2_config.base.epochs,
-               [&](int64_t) { return n_id / stage2_config.base.batch_size; },
-               checkpoint_every, dir, [&](const Stage2EpochReport& r) {
-                 nlohmann::json record = epoch_record("stage2", r, trainer.images_processed());
-                 record["contrastive_loss"] = r.contrastive_loss;
-                 record["distillation_loss"] = r.distillation_loss;
-                 record["frozen_images"] = r.frozen_images;
-                 add_knn(record, *g, r.epoch, stage2_config.base.epochs);
-                 run.append_log(record);
-               });
+    run_epochs(
+        trainer, "stage2", stage2_config.base.epochs,
+        [&](int64_t) { return n_id / stage2_config.base.batch_size; }, checkpoint_every, dir,
+        [&](const Stage2EpochReport& r) {
+          nlohmann::json record = epoch_record("stage2", r, trainer.images_processed());
+          record["contrastive_loss"] = r.contrastive_loss;
+          record["distillation_loss"] = r.distillation_loss;
+          record["frozen_images"] = r.frozen_images;
+          add_knn(record, *g, r.epoch, stage2_config.base.epochs);
+          run.append_log(record);
+        });
     images_processed += trainer.images_processed();
     train_seconds += trainer.train_seconds();
     final_model = g.get();
   }
 
-  const int64_t epochs = (stage1_from_checkpoint ? 0 : base.epochs) + (stage2 ? stage2_config.base.epochs : 0);
+  const int64_t epochs =
+      (stage1_from_checkpoint ? 0 : base.epochs) + (stage2 ? stage2_config.base.epochs : 0);
   RunSummary summary{cfg.string("run.label"), config_path, epochs, images_processed, train_seconds};
   std::cout << evaluate_and_report(*final_model, data, eval, summary, run.dir());
   write_file_atomic(run.path("report.html"), build_report_html({run.dir()}));
-  std::cerr << "kdup: wrote " << run.path("results.md") << " and " << run.path("report.html") << "\n";
+  std::cerr << "kdup: wrote " << run.path("results.md") << " and " << run.path("report.html")
+            << "\n";
   return 0;
 }
 

@@ -42,15 +42,15 @@ Stage2Config checked(const Stage2Config& c, const Tensor& images, const std::vec
   KDUP_CHECK(c.base.batch_size >= 2 && c.base.batch_size <= n,
              "stage2.batch_size: " << c.base.batch_size << " must lie in [2, " << n
                                    << "], the number of in-domain images (L_DL compares pairs)");
-  KDUP_CHECK(c.base.epochs >= 1 && c.base.warmup_epochs >= 0 && c.base.warmup_epochs < c.base.epochs,
-             "stage2: warmup_epochs = " << c.base.warmup_epochs << " must be below epochs = "
-                                        << c.base.epochs);
+  KDUP_CHECK(
+      c.base.epochs >= 1 && c.base.warmup_epochs >= 0 && c.base.warmup_epochs < c.base.epochs,
+      "stage2: warmup_epochs = " << c.base.warmup_epochs
+                                 << " must be below epochs = " << c.base.epochs);
   if (c.mode != "typical") {
     KDUP_CHECK(c.pairs.neighbours >= 1 && c.pairs.neighbours < n,
-               "stage2.pairs.neighbours: K_kd = " << c.pairs.neighbours
-                                                  << " nearest neighbours need at least "
-                                                  << c.pairs.neighbours + 1
-                                                  << " in-domain images, got " << n);
+               "stage2.pairs.neighbours: K_kd = "
+                   << c.pairs.neighbours << " nearest neighbours need at least "
+                   << c.pairs.neighbours + 1 << " in-domain images, got " << n);
     KDUP_CHECK(c.pairs.num_clusters >= 2 && c.pairs.num_clusters <= n,
                "stage2.pairs.num_clusters: " << c.pairs.num_clusters
                                              << " clusters need 2 <= N_c <= " << n
@@ -71,9 +71,9 @@ const Tensor* find_extra(const TrainingState& state, const std::string& name) {
 }  // namespace
 
 Stage2Compute stage2_compute_per_epoch(const Stage2Config& config, int64_t num_images) {
-  const int64_t anchors =
-      steps_per_epoch(static_cast<size_t>(std::max<int64_t>(num_images, 0)), config.base.batch_size) *
-      config.base.batch_size;
+  const int64_t anchors = steps_per_epoch(static_cast<size_t>(std::max<int64_t>(num_images, 0)),
+                                          config.base.batch_size) *
+                          config.base.batch_size;
   Stage2Compute compute;
   // typical: two views through g, the first through f (for L_DL); guided: anchor, positive and
   // negative through g, and through f as well when f's weights guide (only the anchors otherwise).
@@ -84,13 +84,18 @@ Stage2Compute stage2_compute_per_epoch(const Stage2Config& config, int64_t num_i
 
 Stage2Trainer::Stage2Trainer(const ContrastiveModel& f, ContrastiveModel& g,
                              const Stage2Config& config, Tensor images, std::vector<int64_t> ids)
-    : f_(f), g_(g), config_(checked(config, images, ids)), images_(images.to(config.base.device)),
+    : f_(f),
+      g_(g),
+      config_(checked(config, images, ids)),
+      images_(images.to(config.base.device)),
       ids_(std::move(ids)),
-      optimizer_({{g.decayed_parameters(), config.base.weight_decay},
-                  {g.undecayed_parameters(), 0.0}},
-                 config.base.lr, config.base.momentum),
-      schedule_(config.base.lr, config.base.warmup_epochs * steps_per_epoch(ids_.size(), config.base.batch_size),
-                config.base.epochs * steps_per_epoch(ids_.size(), config.base.batch_size), config.base.final_lr) {
+      optimizer_(
+          {{g.decayed_parameters(), config.base.weight_decay}, {g.undecayed_parameters(), 0.0}},
+          config.base.lr, config.base.momentum),
+      schedule_(config.base.lr,
+                config.base.warmup_epochs * steps_per_epoch(ids_.size(), config.base.batch_size),
+                config.base.epochs * steps_per_epoch(ids_.size(), config.base.batch_size),
+                config.base.final_lr) {
   KDUP_CHECK(&f != &g, "stage2: f and g must be two networks (g is trained, f stays frozen)");
   KDUP_CHECK(!f.is_training(),
              "stage2: the frozen network f must be in eval mode (call eval() on it first), so "
@@ -120,9 +125,9 @@ Stage2Compute Stage2Trainer::compute_per_epoch() const {
 Tensor Stage2Trainer::embed_for_pairs() const {
   const bool projection = config_.pairs_embedding == "projection";
   Encoder encoder = [&](const Tensor& x) { return projection ? f_.project(x) : f_.features(x); };
-  Tensor embeddings =
-      embed_images(encoder, images_, ids_, plain_augment(config_.augment.output_size),
-                   AugmentKey{config_.base.seed, 0, 0}, config_.embed_batch_size, config_.base.device);
+  Tensor embeddings = embed_images(
+      encoder, images_, ids_, plain_augment(config_.augment.output_size),
+      AugmentKey{config_.base.seed, 0, 0}, config_.embed_batch_size, config_.base.device);
   NoGradGuard no_grad;
   return l2_normalize(embeddings, 1);
 }
@@ -253,9 +258,9 @@ void Stage2Trainer::restore(const std::string& path) {
     GuidedPairs restored = make_guided_pairs(*neighbours, *clusters, *farthest);
     KDUP_CHECK(restored.clusters.shape()[0] == static_cast<int64_t>(ids_.size()) &&
                    restored.neighbours.shape()[1] == config_.pairs.neighbours,
-               path << ": pairs state for " << restored.clusters.shape()[0] << " images and K_kd = "
-                    << restored.neighbours.shape()[1] << ", the run has " << ids_.size()
-                    << " images and K_kd = " << config_.pairs.neighbours);
+               path << ": pairs state for " << restored.clusters.shape()[0]
+                    << " images and K_kd = " << restored.neighbours.shape()[1] << ", the run has "
+                    << ids_.size() << " images and K_kd = " << config_.pairs.neighbours);
     pairs_ = std::move(restored);
     pairs_ready_ = true;
   } else {
