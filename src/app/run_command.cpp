@@ -118,19 +118,6 @@ void log_refresh(RunDir& run, const RefreshReport& r, const Stage1Trainer& train
             << "\n";
 }
 
-// Stage 2's settings are checked before stage 1 spends its time.
-void check_stage2_settings(const Stage2Config& c, int64_t images) {
-  KDUP_CHECK(c.pairs.neighbours < images, "stage2.k_kd = " << c.pairs.neighbours
-                                                           << " needs more than " << images
-                                                           << " images in D_ID");
-  KDUP_CHECK(c.pairs.num_clusters <= images, "stage2.num_clusters = " << c.pairs.num_clusters
-                                                                      << " exceeds the " << images
-                                                                      << " images of D_ID");
-  KDUP_CHECK(c.base.batch_size <= images, "stage2.batch_size = " << c.base.batch_size
-                                                                 << " exceeds the " << images
-                                                                 << " images of D_ID");
-}
-
 }  // namespace
 
 int run_command(const std::string& config_path, const std::vector<std::string>& overrides,
@@ -146,7 +133,8 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
   const int64_t n_id = static_cast<int64_t>(data.pretrain_ids.size());
   const PretrainConfig base = pretrain_config_from(cfg, device);
   const Stage2Config stage2_config = stage2_config_from(cfg, device);
-  if (stage2) check_stage2_settings(stage2_config, n_id);
+  // Stage 2's settings are checked before stage 1 spends its time.
+  if (stage2) validate_stage2_config(stage2_config, data.train.images, data.pretrain_ids);
   const int64_t checkpoint_every = cfg.integer("run.checkpoint_every");
   const int64_t knn_every = cfg.integer("run.knn_every");
   const EvalConfig eval = eval_config_from(cfg, device);

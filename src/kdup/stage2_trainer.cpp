@@ -48,19 +48,26 @@ Stage2Config checked(const Stage2Config& c, const Tensor& images, const std::vec
                                  << " must be below epochs = " << c.base.epochs);
   if (c.mode != "typical") {
     KDUP_CHECK(c.pairs.neighbours >= 1 && c.pairs.neighbours < n,
-               "stage2.pairs.neighbours: K_kd = "
-                   << c.pairs.neighbours << " nearest neighbours need at least "
-                   << c.pairs.neighbours + 1 << " in-domain images, got " << n);
+               "stage2.k_kd: K_kd = " << c.pairs.neighbours << " nearest neighbours need at least "
+                                      << c.pairs.neighbours + 1 << " in-domain images, got " << n);
     KDUP_CHECK(c.pairs.num_clusters >= 2 && c.pairs.num_clusters <= n,
-               "stage2.pairs.num_clusters: " << c.pairs.num_clusters
-                                             << " clusters need 2 <= N_c <= " << n
-                                             << ", the number of in-domain images");
-    KDUP_CHECK(c.pairs.clustering == "kl" || c.pairs.clustering == "kmeans",
-               "stage2.pairs.clustering: unknown clustering '" << c.pairs.clustering
-                                                               << "' (kl or kmeans)");
+               "stage2.num_clusters: " << c.pairs.num_clusters << " clusters need 2 <= N_c <= " << n
+                                       << ", the number of in-domain images");
+    KDUP_CHECK(
+        c.pairs.clustering == "kl" || c.pairs.clustering == "kmeans",
+        "stage2.clustering: unknown clustering '" << c.pairs.clustering << "' (kl or kmeans)");
   }
   return c;
 }
+
+}  // namespace
+
+void validate_stage2_config(const Stage2Config& config, const Tensor& images,
+                            const std::vector<int64_t>& ids) {
+  checked(config, images, ids);
+}
+
+namespace {
 
 const Tensor* find_extra(const TrainingState& state, const std::string& name) {
   for (const auto& [key, t] : state.extra)

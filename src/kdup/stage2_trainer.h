@@ -60,6 +60,12 @@ struct Stage2Compute {
 };
 Stage2Compute stage2_compute_per_epoch(const Stage2Config& config, int64_t num_images);
 
+// Throws kdup::Error naming the key when a setting is unknown or does not fit the data (images
+// uint8 [N, H, W, 3], ids the in-domain images): what the trainer checks before any model work,
+// callable before stage 1 spends its time.
+void validate_stage2_config(const Stage2Config& config, const Tensor& images,
+                            const std::vector<int64_t>& ids);
+
 class Stage2Trainer {
  public:
   // f: the frozen stage-1 network, in eval mode (checked); it is only ever run forward without a

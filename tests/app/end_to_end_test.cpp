@@ -195,6 +195,9 @@ TEST(EndToEnd, BadMethodInputStopsBeforeTraining) {
   c = config;
   c["stage2"]["k_kd"] = 10000;
   expect_refused(c, {"stage2.k_kd"});
+  c = config;
+  c["stage2"]["warmup_epochs"] = 1;  // not below stage2.epochs = 1
+  expect_refused(c, {"warmup_epochs"});
 }
 
 }  // namespace
