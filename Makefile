@@ -2,18 +2,25 @@
 #   make demo   installs what is missing, builds, prepares the data and runs the CPU-scale
 #               SimCLR+KDUP config on CIFAR-10-LT split 1 end to end (stage 1, stage 2, linear
 #               probe, few-shot; on a GPU when one is present)
+#   make compare  the same for SimCLR, SimCLR+COLT and SimCLR+KDUP at equal compute, side by side
 #   make test   installs what is missing, builds everything and runs the test suite
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 DEMO_CONFIG ?= configs/cpu/kdup_cifar10_lt_split1.json
+# SimCLR, SimCLR+COLT and SimCLR+KDUP at CPU scale and equal training compute (METHOD.md 2b).
+COMPARE_CONFIGS := configs/cpu/simclr_cifar10_lt_split1.json \
+                   configs/cpu/simclr_colt_cifar10_lt_split1.json \
+                   configs/cpu/kdup_cifar10_lt_split1.json
+COMPARE_RUNS := runs/cpu_cifar10_lt_split1_simclr runs/cpu_cifar10_lt_split1_simclr_colt \
+                runs/cpu_cifar10_lt_split1_kdup
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian packages the build, the data preparation and the reference scripts need.
 DEB_PACKAGES := build-essential cmake libopenblas-openmp-dev libdnnl-dev nlohmann-json3-dev libstb-dev \
                 googletest libgtest-dev python3-torch python3-numpy xz-utils curl
 
-.PHONY: all deps deps-if-missing test data demo bench clean
+.PHONY: all deps deps-if-missing test data demo compare bench clean
 
 all: deps-if-missing $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
@@ -39,6 +46,13 @@ data:
 
 demo: all data
 	$(BUILD)/kdup run --config $(DEMO_CONFIG) --resume
+
+# The three runs one after the other (each resumes where it stopped), then their rows side by side
+# in runs/compare_cpu.md and one report.
+compare: all data
+	for config in $(COMPARE_CONFIGS); do $(BUILD)/kdup run --config $$config --resume || exit 1; done
+	$(BUILD)/kdup compare $(COMPARE_RUNS) | tee runs/compare_cpu.md
+	$(BUILD)/kdup report $(COMPARE_RUNS) --out runs/compare_cpu.html
 
 # kdup against PyTorch on this CPU, side by side; appends the table to BENCHMARKS.md.
 bench: all

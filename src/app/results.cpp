@@ -78,8 +78,8 @@ std::string results_markdown(const RunSummary& run, const EvaluationResult& r) {
 
 std::string comparison_markdown(const std::vector<nlohmann::json>& results) {
   std::ostringstream md;
-  md << "| Method | Protocol | Many | Medium | Few | STD | All | images fwd+bwd |\n"
-     << "|---|---|---|---|---|---|---|---|\n";
+  md << "| Method | Protocol | Many | Medium | Few | STD | All | images fwd+bwd | training min |\n"
+     << "|---|---|---|---|---|---|---|---|---|\n";
   for (const char* key : {"linear", "fewshot"})
     for (const auto& r : results) {
       const auto& p = r.at(key);
@@ -89,7 +89,8 @@ std::string comparison_markdown(const std::vector<nlohmann::json>& results) {
                           p.at("cached_features").get<bool>())
          << " | " << fixed(p.at("many")) << " | " << fixed(p.at("medium")) << " | "
          << fixed(p.at("few")) << " | " << fixed(p.at("std")) << " | " << fixed(p.at("all")) << " | "
-         << r.at("images_processed").get<int64_t>() << " |\n";
+         << r.at("images_processed").get<int64_t>() << " | "
+         << fixed(r.at("train_seconds").get<double>() / 60, 1) << " |\n";
     }
   return md.str();
 }

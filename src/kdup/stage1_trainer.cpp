@@ -268,6 +268,10 @@ void Stage1Trainer::restore(const std::string& path) {
              path << ": a " << found << " checkpoint after " << loaded.epoch
                   << " epochs can only start stage 1 within its warm-up of "
                   << config_.warmup_epochs << " epochs");
+  // COLT's tailness is an EMA over every training step since the first; a base checkpoint has none.
+  KDUP_CHECK(!from_base || config_.tailness != "colt",
+             path << ": COLT's tailness is an average over its own training steps, which a " << found
+                  << " checkpoint does not carry; run COLT from its first epoch");
   KDUP_CHECK(!loaded.metadata.count("stage1.sampling") ||
                  loaded.metadata.at("stage1.sampling") == config_.sampling,
              path << ": checkpoint of sampling '" << loaded.metadata.at("stage1.sampling")

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands.h"
+#include "app/results.h"
 #include "data/npy.h"
 #include "test_util.h"
 
@@ -93,6 +94,13 @@ TEST(EndToEnd, TrainsAndEvaluatesATinyRun) {
   EXPECT_GE(all, 0.0);
   EXPECT_LE(all, 100.0);
   EXPECT_EQ(results["epochs"], 1);
+  const std::string row = comparison_markdown({results, results});
+  EXPECT_NE(row.find("| Tiny | linear probe (cached features, no augmentation) | "),
+            std::string::npos)
+      << row;
+  EXPECT_NE(row.find(" | " + std::to_string(results["images_processed"].get<int64_t>()) + " | "),
+            std::string::npos)
+      << row;
   std::ifstream tsne_in(run / "tsne.json");
   const nlohmann::json tsne_map = nlohmann::json::parse(tsne_in);
   EXPECT_EQ(tsne_map["points"].size(), 100u);  // every test image (fewer than 2,000)

@@ -157,6 +157,18 @@ TEST(Stage1Trainer, WarmupIsThePretrainerEpoch) {
   test::expect_error([&] { from_pretrain.restore(path); }, {"within its warm-up of 1 epochs"});
 }
 
+TEST(Stage1Trainer, ColtDoesNotBranchFromTheBaseMethod) {
+  const Tensor id_images = random_images(kIdImages, 3), pool = random_images(kPoolImages, 4);
+  const Stage1Config config = tiny_stage1(colt_stage1_config());
+  ContrastiveModel a(tiny_model("simclr")), b(tiny_model("simclr"));
+  Pretrainer pretrain(a, config.base, id_images, first_ids(kIdImages));
+  pretrain.train_epoch(nullptr);
+  const std::string path = ::testing::TempDir() + "/kdup_stage1_colt_branch.safetensors";
+  pretrain.save(path);
+  Stage1Trainer colt(b, config, id_images, first_ids(kIdImages), pool);
+  test::expect_error([&] { colt.restore(path); }, {path, "COLT's tailness", "first epoch"});
+}
+
 TEST(Stage1Trainer, RefreshReportsTheLabelDiagnosis) {
   const Tensor id_images = random_images(kIdImages, 5), pool = random_images(kPoolImages, 6);
   std::vector<int64_t> labels(kIdImages);
