@@ -30,6 +30,25 @@ AugmentConfig plain_augment(int64_t output_size) {
   return c;
 }
 
+AugmentViews cifar_views() {
+  return {simclr_cifar_augment(), probe_cifar_augment(), plain_augment(32)};
+}
+
+AugmentViews imagenet_views(int64_t size) {
+  AugmentViews v{simclr_cifar_augment(), probe_cifar_augment(), plain_augment(size)};
+  v.contrastive.crop_scale_min = 0.08;
+  v.contrastive.blur_p = 0.5;
+  v.probe.resized_crop = true;
+  v.probe.crop_scale_min = 0.08;
+  v.probe.crop_padding = 0;
+  for (AugmentConfig* c : {&v.contrastive, &v.probe, &v.plain}) {
+    c->output_size = size;
+    c->mean = {0.485, 0.456, 0.406};
+    c->std = {0.229, 0.224, 0.225};
+  }
+  return v;
+}
+
 namespace {
 
 // The random draws of one sample's view, in a fixed order.

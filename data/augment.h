@@ -41,6 +41,18 @@ AugmentConfig probe_cifar_augment();
 // No augmentation: only conversion and normalisation (embedding passes, evaluation).
 AugmentConfig plain_augment(int64_t output_size = 32);
 
+// The three views of one kind of data: the contrastive view of pre-training, the linear probe's
+// training view, and the plain view of embedding passes and evaluation.
+struct AugmentViews {
+  AugmentConfig contrastive, probe, plain;
+};
+// CIFAR at 32 x 32 (METHOD.md §3, §5): the SimCLR view, RandomCrop(32, padding 4) + flip, plain.
+AugmentViews cifar_views();
+// ImageNet-size images stored at size x size (ImageNet-100-LT, Places-LT) [choice: torchvision's
+// ImageNet recipe]: the SimCLR view with crop scale 0.08-1 and Gaussian blur (p 0.5, sigma 0.1-2),
+// RandomResizedCrop(size) + flip for the probe, ImageNet mean and std.
+AugmentViews imagenet_views(int64_t size);
+
 // Identifies the random stream of one augmented view: the same key gives the same image.
 struct AugmentKey {
   uint64_t seed = 0;

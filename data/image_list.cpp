@@ -3,7 +3,9 @@
 #include <stb/stb_image.h>
 
 #include <algorithm>
+#include <atomic>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "data/augment_math.h"
@@ -11,29 +13,6 @@
 namespace kdup {
 
 namespace {
-
-struct Entry {
-  std::string path;
-  int64_t label;
-};
-
-std::vector<Entry> parse_list(const std::string& list_path) {
-  std::ifstream in(list_path);
-  KDUP_CHECK(in, list_path << ": cannot open image list");
-  std::vector<Entry> entries;
-  std::string line;
-  for (int64_t number = 1; std::getline(in, line); ++number) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    std::istringstream fields(line);
-    Entry e;
-    KDUP_CHECK(fields >> e.path >> e.label && e.label >= 0,
-               list_path << ":" << number << ": expected 'path label' with a label >= 0, got '"
-                         << line << "'");
-    entries.push_back(e);
-  }
-  KDUP_CHECK(!entries.empty(), list_path << ": the image list is empty");
-  return entries;
-}
 
 // Shorter side to `size` by bilinear sampling of pixel centres, then the central size x size.
 void resize_center_crop(const uint8_t* image, int height, int width, int64_t size, uint8_t* out) {
@@ -51,25 +30,69 @@ void resize_center_crop(const uint8_t* image, int height, int width, int64_t siz
 
 }  // namespace
 
-ImageSet read_image_list(const std::string& list_path, const std::string& root, int64_t size) {
-  KDUP_CHECK(size > 0, list_path << ": image size must be positive, got " << size);
-  const std::vector<Entry> entries = parse_list(list_path);
+std::vector<ImageListEntry> parse_image_list(const std::string& list_path, bool labelled) {
+  std::ifstream in(list_path);
+  KDUP_CHECK(in, list_path << ": cannot open image list");
+  std::vector<ImageListEntry> entries;
+  std::string line;
+  for (int64_t number = 1; std::getline(in, line); ++number) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    std::istringstream fields(line);
+    ImageListEntry e;
+    e.line = number;
+    if (labelled)
+      KDUP_CHECK(fields >> e.path >> e.label && e.label >= 0,
+                 list_path << ":" << number << ": expected 'path label' with a label >= 0, got '"
+                           << line << "'");
+    else
+      fields >> e.path;
+    entries.push_back(e);
+  }
+  KDUP_CHECK(!entries.empty(), list_path << ": the image list is empty");
+  return entries;
+}
+
+ImageSet decode_image_list(const std::vector<ImageListEntry>& entries, const std::string& root,
+                           int64_t size, const std::string& list_name) {
+  KDUP_CHECK(size > 0, list_name << ": image size must be positive, got " << size);
+  const auto n = static_cast<int64_t>(entries.size());
   ImageSet set;
-  const int64_t n = static_cast<int64_t>(entries.size());
   set.images = Tensor::empty({n, size, size, 3}, DType::u8);
   uint8_t* out = set.images.data<uint8_t>();
+  const bool report = n >= 10000;
+  if (report) std::cerr << "kdup: decoding " << n << " images of " << list_name << "\n";
+  std::vector<std::string> errors(static_cast<size_t>(n));
+  std::atomic<int64_t> done{0};
+#pragma omp parallel for schedule(dynamic, 16)
   for (int64_t i = 0; i < n; ++i) {
-    const std::string path = root.empty() ? entries[i].path : root + "/" + entries[i].path;
+    const ImageListEntry& e = entries[i];
+    const std::string path = root.empty() ? e.path : root + "/" + e.path;
     int width = 0, height = 0, channels = 0;
     uint8_t* pixels = stbi_load(path.c_str(), &width, &height, &channels, 3);
-    KDUP_CHECK(pixels, list_path << ": image '" << path << "' (line " << i + 1
-                                 << ") cannot be read: " << stbi_failure_reason());
+    if (!pixels) {
+      errors[i] = std::string("image '") + path + "' (line " + std::to_string(e.line) +
+                  ") cannot be read: " + stbi_failure_reason();
+      continue;
+    }
     resize_center_crop(pixels, height, width, size, out + i * size * size * 3);
     stbi_image_free(pixels);
-    set.labels.push_back(entries[i].label);
-    set.num_classes = std::max(set.num_classes, entries[i].label + 1);
+    const int64_t count = ++done;
+    if (report && count % (n / 10) == 0) {
+#pragma omp critical
+      std::cerr << "kdup:   " << count << " / " << n << " decoded\n";
+    }
+  }
+  for (const std::string& error : errors) KDUP_CHECK(error.empty(), list_name << ": " << error);
+  for (const ImageListEntry& e : entries) {
+    set.labels.push_back(e.label);
+    set.num_classes = std::max(set.num_classes, e.label + 1);
   }
   return set;
+}
+
+ImageSet read_image_list(const std::string& list_path, const std::string& root, int64_t size,
+                         bool labelled) {
+  return decode_image_list(parse_image_list(list_path, labelled), root, size, list_path);
 }
 
 }  // namespace kdup

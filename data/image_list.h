@@ -1,15 +1,33 @@
-// Image lists for ImageNet-100-LT / Places-LT style data: a text file of `relative/path label` lines.
-// Images are decoded with stb_image (JPEG, PNG, BMP, ...), resized so the shorter side is `size`
-// and centre-cropped to size x size, and kept in memory as uint8 NHWC.
+// Image lists for ImageNet-100-LT / Places-LT style data: a text file of `relative/path label`
+// lines (an OOD pool's list may leave the label out). Images are decoded with stb_image (JPEG, PNG,
+// BMP,
+// ...), resized so the shorter side is `size`, centre-cropped to size x size, and kept in memory as
+// uint8 NHWC.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "data/cifar.h"
 
 namespace kdup {
 
-// Reads every image of the list, relative to `root`. A line that does not parse, a missing or
-// undecodable image, or a negative label is an error naming the list, the line and the file.
-ImageSet read_image_list(const std::string& list_path, const std::string& root, int64_t size);
+struct ImageListEntry {
+  std::string path;
+  int64_t label = -1;  // -1 in an unlabelled list
+  int64_t line = 0;    // 1-based line of the list, for error messages
+};
+
+// Parses a list, skipping blank lines. Labelled: every line is `path label` with a label >= 0;
+// unlabelled: the first field is the path and the rest is ignored. Errors name the list and line.
+std::vector<ImageListEntry> parse_image_list(const std::string& list_path, bool labelled);
+
+// Decodes the entries (paths relative to `root`), in parallel, printing progress for long lists.
+// A missing or undecodable image is an error naming `list_name`, the line and the file.
+ImageSet decode_image_list(const std::vector<ImageListEntry>& entries, const std::string& root,
+                           int64_t size, const std::string& list_name);
+
+// parse_image_list + decode_image_list.
+ImageSet read_image_list(const std::string& list_path, const std::string& root, int64_t size,
+                         bool labelled = true);
 
 }  // namespace kdup

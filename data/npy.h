@@ -16,12 +16,12 @@ Tensor read_npy(const std::string& path);
 // (-1 accepts any size). The error names the file, the expected and the found dtype/shape.
 Tensor read_npy(const std::string& path, DType dtype, const Shape& expected_shape);
 
-// Writes a contiguous CPU tensor as .npy (version 1.0), atomically: a temporary file is renamed
-// over the target only once completely written.
 // Reads only the given rows (indices along the first axis, in that order) of a .npy array, without
 // loading the rest: a few thumbnails out of a 300K-image pool.
 Tensor read_npy_rows(const std::string& path, const std::vector<int64_t>& rows);
 
+// Writes a contiguous CPU tensor as .npy (version 1.0), atomically: a temporary file is renamed
+// over the target only once completely written.
 void write_npy(const std::string& path, const Tensor& tensor);
 
 }  // namespace kdup

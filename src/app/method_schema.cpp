@@ -7,7 +7,9 @@ namespace kdup {
 void add_method_keys(ConfigSchema& s) {
   const NumberRange positive{1e-12, 1e12}, non_negative{0, 1e12}, unit{0, 1};
   s.add_string("ood.pool_file", "datasets/ood/ood_tinyimagenet32_33k.npy",
-               "the OOD pool: .npy uint8 [N, H, W, 3] (the 300K Random Images layout)")
+               "the OOD pool: .npy uint8 [N, H, W, 3] (the 300K Random Images layout), or an "
+               "image list of `path` lines decoded at data.image_size")
+      .add_string("ood.pool_root", "", "folder the pool's image list is relative to")
       // stage 1 (METHOD.md §1, §4)
       .add_bool(
           "stage1.enabled", false,

@@ -9,6 +9,7 @@
 #include "app/png_encode.h"
 #include "app/svg_plots.h"
 #include "data/npy.h"
+#include "data/ood_pool.h"
 #include "tensor/error.h"
 
 namespace kdup {
@@ -22,21 +23,28 @@ std::vector<double> numbers(const json& record, const std::string& key) {
   return record.contains(key) ? record[key].get<std::vector<double>>() : std::vector<double>{};
 }
 
-// The OOD pool named by config.json's ood.pool_file, or why there is none.
+// The OOD pool named by config.json's ood.pool_file (with ood.pool_root and data.image_size for an
+// image list), or why there is none.
 struct PoolFile {
-  std::string path;
+  std::string path, root;
+  int64_t image_size = 0;
   std::string problem;  // non-empty: no thumbnails, this sentence instead
 };
 
 PoolFile find_pool(const RunArtifacts& run) {
   std::optional<json> key = run.config ? json_at(*run.config, "ood.pool_file") : std::nullopt;
   if (!key || !key->is_string() || key->get<std::string>().empty())
-    return {"", "No OOD thumbnails: config.json has no ood.pool_file."};
+    return {"", "", 0, "No OOD thumbnails: config.json has no ood.pool_file."};
   const std::string path = key->get<std::string>();
   std::error_code ec;
   if (!fs::is_regular_file(path, ec))
-    return {"", "No OOD thumbnails: the pool file " + path + " (config.json ood.pool_file) was not found."};
-  return {path, ""};
+    return {
+        "", "", 0,
+        "No OOD thumbnails: the pool file " + path + " (config.json ood.pool_file) was not found."};
+  const std::optional<json> root = json_at(*run.config, "ood.pool_root");
+  const std::optional<json> size = json_at(*run.config, "data.image_size");
+  return {path, root && root->is_string() ? root->get<std::string>() : "",
+          size && size->is_number_integer() ? size->get<int64_t>() : 224, ""};
 }
 
 std::vector<int64_t> read_indices(const RunArtifacts& run, const json& record, const char* key) {
@@ -47,7 +55,7 @@ std::vector<int64_t> read_indices(const RunArtifacts& run, const json& record, c
 
 // Cluster -> <img> tags of up to kThumbnailsPerCluster of the OOD images sampled for it.
 std::map<int64_t, std::string> thumbnails(const RunArtifacts& run, const json& record,
-                                          const std::string& pool_path) {
+                                          const PoolFile& pool) {
   const std::vector<int64_t> ids = read_indices(run, record, "ood_file");
   const std::vector<int64_t> clusters = read_indices(run, record, "ood_clusters_file");
   KDUP_CHECK(ids.size() == clusters.size(), "ood_file has " << ids.size()
@@ -60,10 +68,10 @@ std::map<int64_t, std::string> thumbnails(const RunArtifacts& run, const json& r
       rows.push_back(ids[i]);
       row_cluster.push_back(clusters[i]);
     }
-  const Tensor images = read_npy_rows(pool_path, rows);
+  const Tensor images = read_ood_pool_rows(pool.path, pool.root, pool.image_size, rows);
   KDUP_CHECK(images.dtype() == DType::u8 && images.dim() == 4 && images.shape()[3] == 3,
-             pool_path << ": expected uint8 images [N, H, W, 3], found " << dtype_name(images.dtype())
-                       << " " << shape_str(images.shape()));
+             pool.path << ": expected uint8 images [N, H, W, 3], found "
+                       << dtype_name(images.dtype()) << " " << shape_str(images.shape()));
   const int height = static_cast<int>(images.shape()[1]), width = static_cast<int>(images.shape()[2]);
   const uint8_t* pixels = static_cast<const uint8_t*>(images.raw_data());
   std::map<int64_t, std::string> tags;
@@ -142,6 +150,8 @@ std::string one_refresh(const RunArtifacts& run, const json& record, const PoolF
        << record.value("epoch", json()).dump() << ": " << clusters << " clusters";
   if (record.contains("spearman") && record["spearman"].is_number())
     html << ", Spearman &rho; " << fixed_number(record["spearman"].get<double>(), 3);
+  if (record.value("tailness_high_means", "tail") == "head")
+    html << " (COLT's score: high means head-like)";
   html << "</summary>\n" << refresh_plots(record);
   std::map<int64_t, std::string> thumbs;
   std::string thumb_note;
@@ -155,7 +165,7 @@ std::string one_refresh(const RunArtifacts& run, const json& record, const PoolF
     thumb_note = pool.problem;
   } else {
     try {
-      thumbs = thumbnails(run, record, pool.path);
+      thumbs = thumbnails(run, record, pool);
       with_thumbs = true;
     } catch (const std::exception& e) {
       thumb_note = std::string("No OOD thumbnails: ") + e.what();
@@ -199,8 +209,9 @@ std::string refresh_section(const std::vector<RunArtifacts>& runs) {
   return "<section id=\"refreshes\">\n<h2>Refreshes</h2>\n<p class=\"explain\">At each refresh "
          "the method clusters the training features, scores each cluster's tailness and gives "
          "tail clusters a larger budget of OOD images. Tailness is set against the size of each "
-         "cluster's true majority class; the Spearman value is as logged. Hover a point or a bar "
-         "for its numbers.</p>\n" +
+         "cluster's true majority class; the Spearman value is as logged. KDUP's tailness is high "
+         "for tail clusters, so a negative value ranks the tail; COLT's score is high for head "
+         "clusters, so there a positive value does. Hover a point or a bar for its numbers.</p>\n" +
          side_by_side(runs, refresh_panel) + "</section>\n";
 }
 

@@ -43,6 +43,7 @@ nlohmann::json results_json(const RunSummary& run, const EvaluationResult& r) {
           {"knn_accuracy", r.knn_accuracy},
           {"calinski_harabasz", r.calinski_harabasz},
           {"davies_bouldin", r.davies_bouldin},
+          {"group_rule", r.groups == GroupRule::thresholds ? "thresholds" : "thirds"},
           {"train_class_counts", r.train_counts}};
 }
 
@@ -61,11 +62,14 @@ std::string results_markdown(const RunSummary& run, const EvaluationResult& r) {
   };
   row(r.linear, "linear probe");
   row(r.fewshot, "1% few-shot");
-  md << "\nGroups by the class counts of the long-tailed training set (Few = the rarest third). "
+  md << "\nGroups by the class counts of the long-tailed training set ("
+     << (r.groups == GroupRule::thresholds ? "Many > 100 images, Medium 20-100, Few < 20"
+                                           : "Few = the rarest third")
+     << "). "
      << "STD: population standard deviation of the three group accuracies.\n\n"
      << "Weighted k-NN accuracy (test vs. training features): " << fixed(r.knn_accuracy) << "  \n"
-     << "Test features: Calinski-Harabasz " << fixed(r.calinski_harabasz, 1)
-     << ", Davies-Bouldin " << fixed(r.davies_bouldin, 3) << "\n";
+     << "Test features: Calinski-Harabasz " << fixed(r.calinski_harabasz, 1) << ", Davies-Bouldin "
+     << fixed(r.davies_bouldin, 3) << "\n";
   const ProbeSummary& detail = r.linear.ran ? r.linear : r.fewshot;
   if (detail.ran) {
     md << "\n| Class | Training images | Test accuracy (" << (r.linear.ran ? "linear" : "few-shot")

@@ -15,6 +15,7 @@
 #include "app/run_dir.h"
 #include "app/train_schema.h"
 #include "data/npy.h"
+#include "data/ood_pool.h"
 #include "kdup/stage1_trainer.h"
 
 namespace kdup {
@@ -94,6 +95,9 @@ void log_refresh(RunDir& run, const RefreshReport& r, const Stage1Trainer& train
                            {"kl_loss_after", r.kl_loss_after},
                            {"seconds", r.seconds}};
   if (r.has_spearman) record["spearman"] = r.tailness_size_spearman;
+  // KDUP's tailness is high for tail clusters, COLT's score for head clusters (METHOD.md §4.3).
+  const bool colt = config.tailness == "colt";
+  record["tailness_high_means"] = colt ? "head" : "tail";
   const Stage1MethodState& state = trainer.method_state();
   if (state.assignments.defined())
     record["majority_class_sizes"] =
@@ -112,9 +116,9 @@ void log_refresh(RunDir& run, const RefreshReport& r, const Stage1Trainer& train
   run.append_log(record);
   std::cerr << "kdup: refresh " << r.refresh << " after epoch " << r.epoch << ": " << r.sampled
             << " samples, KL " << r.kl_passes << " passes"
-            << (r.has_spearman
-                    ? ", tailness/size Spearman " + std::to_string(r.tailness_size_spearman)
-                    : std::string())
+            << (r.has_spearman ? std::string(colt ? ", COLT score (high = head)" : ", tailness") +
+                                     "/size Spearman " + std::to_string(r.tailness_size_spearman)
+                               : std::string())
             << "\n";
 }
 
@@ -128,8 +132,9 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
   KDUP_CHECK(stage1 || !stage2 || !from.empty(),
              "stage2.enabled needs a stage-1 network: set stage1.enabled, or pass --from with a "
              "stage-1 checkpoint");
+  const DataPaths data_paths = data_paths_from_config(cfg);
   RunDir run(cfg.string("run.dir") + "/" + cfg.string("run.name"), cfg.resolved_json(), resume);
-  const ExperimentData data = load_experiment_data(data_paths_from_config(cfg));
+  const ExperimentData data = load_experiment_data(data_paths);
   const int64_t n_id = static_cast<int64_t>(data.pretrain_ids.size());
   const PretrainConfig base = pretrain_config_from(cfg, device);
   const Stage2Config stage2_config = stage2_config_from(cfg, device);
@@ -148,8 +153,8 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
                      int64_t epochs) {
     if (knn_every <= 0 || (epoch % knn_every != 0 && epoch != epochs)) return;
     model.eval();
-    record["knn_accuracy"] = knn_monitor([&](const Tensor& x) { return model.features(x); }, data,
-                                         eval.knn_k, eval.batch_size, device);
+    record["knn_accuracy"] =
+        knn_monitor([&](const Tensor& x) { return model.features(x); }, data, eval);
     model.train();
   };
 
@@ -162,7 +167,13 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
     TrainingState state = load_checkpoint(from, f, nullptr);
     std::cerr << "kdup: stage 1 network from " << from << " (epoch " << state.epoch << ")\n";
   } else if (stage1) {
-    Tensor pool = read_npy(cfg.string("ood.pool_file"), DType::u8, {-1, -1, -1, 3});
+    const std::string& pool_file = cfg.string("ood.pool_file");
+    const Tensor& id_images = data.train.images;
+    Tensor pool = read_ood_pool(pool_file, cfg.string("ood.pool_root"), id_images.size(1));
+    KDUP_CHECK(pool.size(1) == id_images.size(1) && pool.size(2) == id_images.size(2),
+               "ood.pool_file: " << pool_file << " holds " << pool.size(1) << "x" << pool.size(2)
+                                 << " images, the ID images are " << id_images.size(1) << "x"
+                                 << id_images.size(2));
     const Stage1Config config = stage1_config_from(cfg, base);
     Stage1Trainer trainer(f, config, data.train.images, data.pretrain_ids, pool,
                           data.labels_of(data.pretrain_ids, false));

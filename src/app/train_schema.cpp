@@ -18,8 +18,10 @@ const ConfigSchema& train_schema() {
         .add_integer("run.knn_every", 0, "epochs between k-NN monitor evaluations (0: never)",
                      {0, 1e9})
         // data
-        .add_string("data.dataset", "cifar10", "dataset", {"cifar10", "cifar100"})
-        .add_string("data.root", "datasets/cifar-10-batches-bin", "folder of the binary files")
+        .add_string("data.dataset", "cifar10", "dataset: CIFAR binary files, or image lists",
+                    {"cifar10", "cifar100", "image_list"})
+        .add_string("data.root", "datasets/cifar-10-batches-bin",
+                    "folder of the binary files (cifar) or of the listed images (image_list)")
         .add_string("data.pretrain_split", "datasets/splits/cifar10/split1_D_i.npy",
                     "long-tailed pre-training indices D_i (.npy); empty: generate")
         .add_string("data.probe_train_split", "datasets/splits/cifar10/trainIdxList.npy",
@@ -34,6 +36,14 @@ const ConfigSchema& train_schema() {
                      "keep an evenly spaced N of the probe training list (0: all)", {0, 1e9})
         .add_integer("data.limit_test", 0, "keep an evenly spaced N of the test set (0: all)",
                      {0, 1e9})
+        .add_string("data.pretrain_list", "", "image_list: long-tailed pre-training list D_i")
+        .add_string("data.probe_train_list", "", "image_list: balanced linear-probe list")
+        .add_string("data.val_list", "", "image_list: validation list (empty: test set)")
+        .add_string("data.fewshot_list", "", "image_list: 1% few-shot list (empty: none)")
+        .add_string("data.test_list", "", "image_list: balanced test list")
+        .add_integer("data.image_size", 224,
+                     "image_list: stored side (shorter side resized, centre crop) and crop size",
+                     {8, 4096})
         // model
         .add_string("model.depth", "resnet18", "backbone", {"resnet18", "resnet50"})
         .add_bool("model.cifar_stem", true, "3x3 stride-1 stem without max-pool (small images)")
@@ -52,10 +62,8 @@ const ConfigSchema& train_schema() {
         .add_number("optim.momentum", 0.9, "SGD momentum", unit)
         .add_number("optim.weight_decay", 1e-4, "weight decay (conv/linear weights only)",
                     non_negative)
-        .add_integer("optim.warmup_epochs", 10, "linear warm-up epochs before the cosine",
-                     {0, 1e9})
-        .add_number("optim.final_lr", 1e-6, "learning rate at the end of the cosine",
-                    non_negative)
+        .add_integer("optim.warmup_epochs", 10, "linear warm-up epochs before the cosine", {0, 1e9})
+        .add_number("optim.final_lr", 1e-6, "learning rate at the end of the cosine", non_negative)
         // evaluation
         .add_bool("eval.linear", true, "run the linear probe")
         .add_bool("eval.fewshot", true, "run the 1% few-shot probe")
@@ -99,7 +107,23 @@ DataPaths data_paths_from_config(const Config& cfg) {
   p.subset_seed = static_cast<uint64_t>(cfg.integer("data.subset_seed"));
   p.limit_probe_train = cfg.integer("data.limit_probe_train");
   p.limit_test = cfg.integer("data.limit_test");
+  p.pretrain_list = cfg.string("data.pretrain_list");
+  p.probe_train_list = cfg.string("data.probe_train_list");
+  p.val_list = cfg.string("data.val_list");
+  p.fewshot_list = cfg.string("data.fewshot_list");
+  p.test_list = cfg.string("data.test_list");
+  p.image_size = cfg.integer("data.image_size");
+  if (p.dataset != "image_list")
+    for (const char* key : {"data.pretrain_list", "data.probe_train_list", "data.val_list",
+                            "data.fewshot_list", "data.test_list"})
+      KDUP_CHECK(cfg.string(key).empty(),
+                 key << ": image lists need data.dataset image_list, not " << p.dataset);
   return p;
+}
+
+AugmentViews augment_views_from(const Config& cfg) {
+  return cfg.string("data.dataset") == "image_list" ? imagenet_views(cfg.integer("data.image_size"))
+                                                    : cifar_views();
 }
 
 ContrastiveModelConfig model_config_from(const Config& cfg) {
@@ -128,6 +152,7 @@ PretrainConfig pretrain_config_from(const Config& cfg, Device device) {
   p.warmup_epochs = cfg.integer("optim.warmup_epochs");
   p.final_lr = cfg.number("optim.final_lr");
   p.device = device;
+  p.views = augment_views_from(cfg);
   return p;
 }
 
@@ -150,6 +175,9 @@ EvalConfig eval_config_from(const Config& cfg, Device device) {
   e.knn_k = cfg.integer("eval.knn_k");
   e.batch_size = cfg.integer("eval.batch_size");
   e.device = device;
+  e.views = augment_views_from(cfg);
+  // Many/Medium/Few: CIFAR's thirds; ImageNet-100-LT and Places-LT by count (METHOD.md §5).
+  e.groups = cfg.string("data.dataset") == "image_list" ? GroupRule::thresholds : GroupRule::thirds;
   return e;
 }
 

@@ -13,6 +13,8 @@ const ConfigSchema& train_schema();
 
 Device device_from_config(const Config& cfg);  // run.device: auto | cpu | cuda
 DataPaths data_paths_from_config(const Config& cfg);
+// The augmentations of data.dataset: CIFAR's, or the ImageNet recipe at data.image_size.
+AugmentViews augment_views_from(const Config& cfg);
 ContrastiveModelConfig model_config_from(const Config& cfg);
 PretrainConfig pretrain_config_from(const Config& cfg, Device device);
 EvalConfig eval_config_from(const Config& cfg, Device device);

@@ -20,15 +20,14 @@ ProbeSummary run_probe(const Encoder& encoder, const ExperimentData& data,
   ProbeSummary s;
   s.ran = true;
   s.cached_features = config.cached_features;
-  const AugmentConfig plain = plain_augment(data.train.images.shape()[1]);
   Tensor cached;
   if (config.cached_features)
-    cached = embed_images(encoder, data.train.images, train_ids, plain, {}, config.batch_size,
-                          config.device);
+    cached = embed_images(encoder, data.train.images, train_ids, config.views.plain, {},
+                          config.batch_size, config.device);
   EpochFeatures features = [&](int64_t epoch) {
     if (progress) progress(stage, epoch, probe.epochs);
     if (config.cached_features) return cached;
-    return embed_images(encoder, data.train.images, train_ids, probe_cifar_augment(),
+    return embed_images(encoder, data.train.images, train_ids, config.views.probe,
                         {probe.seed, static_cast<uint64_t>(epoch), 7}, config.batch_size,
                         config.device);
   };
@@ -37,35 +36,35 @@ ProbeSummary run_probe(const Encoder& encoder, const ExperimentData& data,
   s.best_epoch = r.best_epoch;
   s.val_accuracy = r.best_val_accuracy;
   s.per_class = per_class_accuracy(r.test_predictions, test_labels, data.train.num_classes);
-  s.groups = group_accuracy(s.per_class, data.pretrain_class_counts, GroupRule::thirds);
+  s.groups = group_accuracy(s.per_class, data.pretrain_class_counts, config.groups);
   return s;
 }
 
 // Weighted k-NN of the test features against D_i's features, mean per-class accuracy.
 double knn_accuracy(const Encoder& encoder, const ExperimentData& data, const Tensor& test,
-                    int64_t k, int64_t batch_size, Device device) {
-  Tensor train = embed_images(encoder, data.train.images, data.pretrain_ids,
-                              plain_augment(data.train.images.shape()[1]), {}, batch_size, device);
-  std::vector<int64_t> predicted = knn_predict(train, data.labels_of(data.pretrain_ids, false), test,
-                                               data.train.num_classes, k);
+                    const EvalConfig& config) {
+  Tensor train = embed_images(encoder, data.train.images, data.pretrain_ids, config.views.plain, {},
+                              config.batch_size, config.device);
+  std::vector<int64_t> predicted = knn_predict(train, data.labels_of(data.pretrain_ids, false),
+                                               test, data.train.num_classes, config.knn_k);
   return mean_of(per_class_accuracy(predicted, data.labels_of(data.test_ids, true),
                                     data.train.num_classes));
 }
 
 }  // namespace
 
-double knn_monitor(const Encoder& encoder, const ExperimentData& data, int64_t k,
-                   int64_t batch_size, Device device) {
-  Tensor test = embed_images(encoder, data.test.images, data.test_ids,
-                             plain_augment(data.test.images.shape()[1]), {}, batch_size, device);
-  return knn_accuracy(encoder, data, test, k, batch_size, device);
+double knn_monitor(const Encoder& encoder, const ExperimentData& data, const EvalConfig& config) {
+  Tensor test = embed_images(encoder, data.test.images, data.test_ids, config.views.plain, {},
+                             config.batch_size, config.device);
+  return knn_accuracy(encoder, data, test, config);
 }
 
 EvaluationResult evaluate_encoder(const Encoder& encoder, const ExperimentData& data,
                                   const EvalConfig& config, const EvalProgress& progress) {
   EvaluationResult result;
   result.train_counts = data.pretrain_class_counts;
-  const AugmentConfig plain = plain_augment(data.train.images.shape()[1]);
+  result.groups = config.groups;
+  const AugmentConfig& plain = config.views.plain;
   if (progress) progress("embedding test and validation images", 0, 1);
   Tensor test = embed_images(encoder, data.test.images, data.test_ids, plain, {}, config.batch_size,
                              config.device);
@@ -73,7 +72,7 @@ EvaluationResult evaluate_encoder(const Encoder& encoder, const ExperimentData& 
   const std::vector<int64_t> test_labels = data.labels_of(data.test_ids, true);
   result.calinski_harabasz = calinski_harabasz(test, test_labels);
   result.davies_bouldin = davies_bouldin(test, test_labels);
-  result.knn_accuracy = knn_accuracy(encoder, data, test, config.knn_k, config.batch_size, config.device);
+  result.knn_accuracy = knn_accuracy(encoder, data, test, config);
 
   LabelledFeatures val;
   const std::vector<int64_t>& val_ids = data.val_ids.empty() ? data.test_ids : data.val_ids;

@@ -24,6 +24,8 @@ struct EvalConfig {
   int64_t knn_k = 200;
   int64_t batch_size = 256;
   Device device = Device::cpu;
+  AugmentViews views = cifar_views();    // the probe's training view and the plain view
+  GroupRule groups = GroupRule::thirds;  // Many/Medium/Few: CIFAR's thirds or the count thresholds
 };
 
 struct ProbeSummary {
@@ -39,6 +41,7 @@ struct EvaluationResult {
   ProbeSummary linear, fewshot;
   double knn_accuracy = 0;  // mean per-class test accuracy of weighted k-NN on D_i features
   double calinski_harabasz = 0, davies_bouldin = 0;
+  GroupRule groups = GroupRule::thirds;  // how Many/Medium/Few were formed
   std::vector<int64_t> train_counts;
   Tensor test_features;  // float32 [test_ids.size(), D], CPU: reused for the t-SNE map
 };
@@ -50,7 +53,6 @@ EvaluationResult evaluate_encoder(const Encoder& encoder, const ExperimentData& 
                                   const EvalConfig& config, const EvalProgress& progress = nullptr);
 
 // Weighted k-NN accuracy (mean per class, percent) of test images against D_i: a quick monitor.
-double knn_monitor(const Encoder& encoder, const ExperimentData& data, int64_t k,
-                   int64_t batch_size, Device device);
+double knn_monitor(const Encoder& encoder, const ExperimentData& data, const EvalConfig& config);
 
 }  // namespace kdup

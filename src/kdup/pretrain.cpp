@@ -47,7 +47,7 @@ EpochReport Pretrainer::train_epoch(const std::function<void(const StepReport&)>
   model_.train();
   // SDCLR re-prunes from the current dense weights at the start of every epoch.
   if (sdclr) prune_by_global_magnitude(model_.backbone().convolutions(), config_.prune_ratio);
-  TwoViewLoader loader(images_, ids_, config_.batch_size, simclr_cifar_augment(), config_.seed,
+  TwoViewLoader loader(images_, ids_, config_.batch_size, config_.views.contrastive, config_.seed,
                        state_.epoch, config_.device);
   EpochReport report;
   TwoViewBatch batch;

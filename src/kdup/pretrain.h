@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "data/augment.h"
 #include "kdup/checkpoint.h"
 #include "kdup/contrastive_model.h"
 #include "nn/lr_schedule.h"
@@ -25,6 +26,7 @@ struct PretrainConfig {
   double prune_ratio = 0.9;  // SDCLR
   uint64_t seed = 0;
   Device device = Device::cpu;
+  AugmentViews views = cifar_views();  // the data's contrastive and plain views
 };
 
 struct StepReport {

@@ -24,7 +24,7 @@ namespace {
 Tensor embed_normalized(ContrastiveModel& model, const Tensor& images,
                         const std::vector<int64_t>& ids, const Stage1Config& config) {
   const Encoder encoder = [&model](const Tensor& x) { return model.project(x); };
-  Tensor z = embed_images(encoder, images, ids, plain_augment(images.size(1)), AugmentKey{},
+  Tensor z = embed_images(encoder, images, ids, config.base.views.plain, AugmentKey{},
                           config.embed_batch_size, config.base.device);
   const int64_t n = z.size(0), d = z.size(1);
   std::vector<float> v = z.to_vector<float>();

@@ -201,15 +201,15 @@ Stage1EpochReport Stage1Trainer::train_epoch(
         id_images_on_device_, data_.id_ids,
         random_batch_plan(static_cast<int64_t>(data_.id_ids.size()), batch_size, seed,
                           state_.epoch),
-        simclr_cifar_augment(), seed, state_.epoch, config_.base.device);
+        config_.base.views.contrastive, seed, state_.epoch, config_.base.device);
   } else {
     BatchPlan plan =
         config_.batch_construction == "anchor_neighbour"
             ? anchor_neighbour_batch_plan(method_.positives, batch_size, seed, state_.epoch)
             : random_batch_plan(merged_size(), batch_size, seed, state_.epoch);
     loader = std::make_unique<PlannedTwoViewLoader>(merged_images_, std::vector<int64_t>{},
-                                                    std::move(plan), simclr_cifar_augment(), seed,
-                                                    state_.epoch, config_.base.device);
+                                                    std::move(plan), config_.base.views.contrastive,
+                                                    seed, state_.epoch, config_.base.device);
   }
   TwoViewBatch batch;
   int64_t step = 0;

@@ -132,9 +132,9 @@ Stage2Compute Stage2Trainer::compute_per_epoch() const {
 Tensor Stage2Trainer::embed_for_pairs() const {
   const bool projection = config_.pairs_embedding == "projection";
   Encoder encoder = [&](const Tensor& x) { return projection ? f_.project(x) : f_.features(x); };
-  Tensor embeddings = embed_images(
-      encoder, images_, ids_, plain_augment(config_.augment.output_size),
-      AugmentKey{config_.base.seed, 0, 0}, config_.embed_batch_size, config_.base.device);
+  Tensor embeddings = embed_images(encoder, images_, ids_, config_.base.views.plain,
+                                   AugmentKey{config_.base.seed, 0, 0}, config_.embed_batch_size,
+                                   config_.base.device);
   NoGradGuard no_grad;
   return l2_normalize(embeddings, 1);
 }
@@ -151,8 +151,8 @@ Tensor Stage2Trainer::views(const std::vector<int64_t>& positions, uint64_t view
   std::vector<int64_t> image_ids;
   image_ids.reserve(positions.size());
   for (int64_t p : positions) image_ids.push_back(ids_[p]);
-  const AugmentConfig augment =
-      config_.augmented_views ? config_.augment : plain_augment(config_.augment.output_size);
+  const AugmentConfig& augment =
+      config_.augmented_views ? config_.base.views.contrastive : config_.base.views.plain;
   const AugmentKey key{config_.base.seed, static_cast<uint64_t>(state_.epoch), view};
   return augment_batch(images_, image_ids, augment, key).to(config_.base.device);
 }

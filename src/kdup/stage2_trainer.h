@@ -26,8 +26,7 @@ struct Stage2Config {
   double beta = 0.4;
   // [choice] y and z computed on augmented views (anchor, positive and negative each augmented
   // with its own random stream); off: the plain images.
-  bool augmented_views = true;
-  AugmentConfig augment = simclr_cifar_augment();
+  bool augmented_views = true;  // with base.views.contrastive
   GuidedPairsConfig pairs;  // K_kd, N_c, the clustering
   // [choice] the embedding of f that the pairs are computed from: "projection" (z, as METHOD.md's
   // notation) or "features" (the backbone output); L2-normalised either way, so the clustering in

@@ -165,6 +165,7 @@ TEST(EndToEnd, KdupRunsStageOneStageTwoAndTheEvaluation) {
       EXPECT_EQ(total, 12);
       EXPECT_TRUE(fs::exists(run / r["ood_file"].get<std::string>()));
       EXPECT_TRUE(r.contains("spearman"));
+      EXPECT_EQ(r["tailness_high_means"], "tail");  // KDUP tailness (COLT logs "head")
     } else {
       EXPECT_TRUE(r.contains("knn_accuracy")) << line;  // run.knn_every = 1
       if (r["stage"] == "stage2") ++stage2_epochs;

@@ -37,6 +37,28 @@ TEST(Augment, EveryRecipeKeepsShapeAndRange) {
   }
 }
 
+TEST(Augment, ImageNetViewsKeepTheStoredSizeAndBlurHalfTheViews) {
+  Tensor images = random_images(3, 48, 5);
+  const AugmentViews views = imagenet_views(48);
+  for (const AugmentConfig& c : {views.contrastive, views.probe, views.plain}) {
+    Tensor batch = augment_batch(images, {2, 0, 1}, c, {3, 1, 0});
+    ASSERT_EQ(batch.shape(), (Shape{3, 3, 48, 48}));
+    expect_in_range(batch, c);
+  }
+  int blurred = 0, probe_blurred = 0;
+  for (int64_t i = 0; i < 400; ++i) {
+    blurred += draw_augment_params(views.contrastive, {1, 0, 0}, i, 48, 48).blur_sigma > 0;
+    probe_blurred += draw_augment_params(views.probe, {1, 0, 0}, i, 48, 48).blur_sigma > 0;
+  }
+  EXPECT_GT(blurred, 160);
+  EXPECT_LT(blurred, 240);
+  EXPECT_EQ(probe_blurred, 0);
+  // The plain view normalises with ImageNet's statistics.
+  const float first = augment_batch(images, {0}, views.plain, {}).to_vector<float>()[0];
+  EXPECT_NEAR(first, (images.data<uint8_t>()[0] / 255.0 - 0.485) / 0.229, 1e-5);
+  EXPECT_EQ(cifar_views().plain.output_size, 32);
+}
+
 TEST(Augment, ResizedCropResizesLargerImages) {
   Tensor images = random_images(2, 64, 2);
   Tensor batch = augment_batch(images, {0, 1}, simclr_cifar_augment(), {1, 0, 0});

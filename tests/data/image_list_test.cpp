@@ -1,10 +1,10 @@
 // Image lists: PNG files the test writes are decoded, resized and centre-cropped; a missing image
 // is an error naming the list and the file.
-#include <stb/stb_image_write.h>
+#include "data/image_list.h"
 
 #include <fstream>
 
-#include "data/image_list.h"
+#include "png_fixture.h"
 #include "test_util.h"
 
 namespace kdup {
@@ -12,15 +12,10 @@ namespace {
 
 // A width x height RGB image whose left half is (200, 10, 10) and right half (10, 10, 200).
 void write_png(const std::string& path, int width, int height) {
-  std::vector<uint8_t> pixels(width * height * 3);
-  for (int y = 0; y < height; ++y)
-    for (int x = 0; x < width; ++x) {
-      uint8_t* p = &pixels[(y * width + x) * 3];
-      p[0] = x < width / 2 ? 200 : 10;
-      p[1] = 10;
-      p[2] = x < width / 2 ? 10 : 200;
-    }
-  ASSERT_TRUE(stbi_write_png(path.c_str(), width, height, 3, pixels.data(), width * 3));
+  test::write_png(path, width, height, [&](int x, int) -> std::array<uint8_t, 3> {
+    return x < width / 2 ? std::array<uint8_t, 3>{200, 10, 10}
+                         : std::array<uint8_t, 3>{10, 10, 200};
+  });
 }
 
 TEST(ImageList, DecodesResizesAndCentreCrops) {
@@ -51,6 +46,15 @@ TEST(ImageList, MissingImageOrBadLineNamesTheFile) {
   std::ofstream(list, std::ios::trunc) << "image_without_label.jpg\n";
   test::expect_error([&] { read_image_list(list, dir, 8); }, {list + ":1", "path label"});
   test::expect_error([&] { read_image_list(dir + "/absent.txt", dir, 8); }, {"absent.txt"});
+  // An OOD pool's list may leave the labels out; a labelled list may not.
+  write_png(dir + "/kdup_pool.png", 12, 10);
+  std::ofstream(list, std::ios::trunc) << "kdup_pool.png\n\nkdup_pool.png\n";
+  const ImageSet pool = read_image_list(list, dir, 8, /*labelled=*/false);
+  EXPECT_EQ(pool.images.shape(), (Shape{2, 8, 8, 3}));
+  test::expect_error([&] { read_image_list(list, dir, 8); }, {list + ":1", "path label"});
+  // Errors name the line of the list, blank lines counted.
+  std::ofstream(list, std::ios::trunc) << "kdup_pool.png 0\n\nmissing.png 1\n";
+  test::expect_error([&] { read_image_list(list, dir, 8); }, {list, "missing.png", "line 3"});
 }
 
 }  // namespace
