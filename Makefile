@@ -16,11 +16,13 @@ COMPARE_RUNS := runs/cpu_cifar10_lt_split1_simclr runs/cpu_cifar10_lt_split1_sim
                 runs/cpu_cifar10_lt_split1_kdup
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-# Debian packages the build, the data preparation and the reference scripts need.
+# Debian packages the build, the tests and the data preparation need; the PyTorch reference scripts
+# (tools/reference/, `make bench`) need REFERENCE_PACKAGES as well.
 DEB_PACKAGES := build-essential cmake libopenblas-openmp-dev libdnnl-dev nlohmann-json3-dev libstb-dev \
-                googletest libgtest-dev python3-torch python3-numpy xz-utils curl
+                googletest libgtest-dev xz-utils curl
+REFERENCE_PACKAGES := python3-torch python3-numpy
 
-.PHONY: all deps deps-if-missing test data demo compare bench clean
+.PHONY: all deps deps-if-missing reference-deps test data demo compare bench clean
 
 all: deps-if-missing $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
@@ -35,6 +37,9 @@ deps:
 # Runs `deps` only when a package is missing, so repeated builds stay offline and quick.
 deps-if-missing:
 	@dpkg -s $(DEB_PACKAGES) >/dev/null 2>&1 || $(MAKE) deps
+
+reference-deps:
+	@dpkg -s $(REFERENCE_PACKAGES) >/dev/null 2>&1 || $(MAKE) deps DEB_PACKAGES="$(REFERENCE_PACKAGES)"
 
 # One test at a time: each test already uses every core through OpenMP, and two OpenMP teams on the
 # same cores wait on each other (oneDNN's spin barriers made a 0.5 s test take 2 minutes).
@@ -55,7 +60,7 @@ compare: all data
 	$(BUILD)/kdup report $(COMPARE_RUNS) --out runs/compare_cpu.html
 
 # kdup against PyTorch on this CPU, side by side; appends the table to BENCHMARKS.md.
-bench: all
+bench: all reference-deps
 	/usr/bin/python3 tools/bench/cpu_bench.py --build $(BUILD)
 
 clean:
