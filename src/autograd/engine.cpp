@@ -24,20 +24,33 @@ bool any_requires_grad(const std::vector<Tensor>& inputs) {
   return false;
 }
 
+Edge::Edge(const Tensor& input) {
+  if (!input.defined()) return;
+  requires_grad = input.requires_grad();
+  shape = input.shape();
+  node = input.grad_fn();
+  if (requires_grad && !node) leaf = input.impl_ptr();
+}
+
+Node::Node(const char* name, const std::vector<Tensor>& inputs, BackwardFn backward)
+    : name_(name), edges_(inputs.begin(), inputs.end()), backward_(std::move(backward)) {}
+
 Node::~Node() {
-  // A naive teardown recurses: the last handle to an input frees its node, which frees its inputs.
-  // Instead, a node about to die hands its inputs to this loop first (dropping its backward
-  // function while the loop still holds those inputs), so every node dies with nothing left to free.
-  std::vector<Tensor> pending = std::move(inputs_);
+  // A naive teardown recurses: the last handle to a node frees it, which frees its input nodes.
+  // Instead, a node about to die hands its input nodes to this loop first (dropping its backward
+  // function while the loop still holds them), so every node dies with nothing left to free.
+  std::vector<std::shared_ptr<Node>> pending;
+  for (Edge& edge : edges_)
+    if (edge.node) pending.push_back(std::move(edge.node));
+  edges_.clear();
   backward_ = nullptr;
   while (!pending.empty()) {
-    Tensor t = std::move(pending.back());
+    std::shared_ptr<Node> node = std::move(pending.back());
     pending.pop_back();
-    if (!t.defined() || t.impl_ptr().use_count() != 1) continue;
-    const std::shared_ptr<Node>& node = t.grad_fn();
-    if (!node || node.use_count() != 1) continue;
-    for (Tensor& input : node->inputs_) pending.push_back(std::move(input));
-    node->inputs_.clear();
+    if (node.use_count() != 1) continue;
+    for (Edge& edge : node->edges_)
+      if (edge.node) pending.push_back(std::move(edge.node));
+    node->edges_.clear();
     node->backward_ = nullptr;
   }
 }
@@ -60,10 +73,8 @@ std::vector<std::shared_ptr<Node>> topological_order(const std::shared_ptr<Node>
   std::vector<std::pair<std::shared_ptr<Node>, size_t>> stack{{root, 0}};
   while (!stack.empty()) {
     auto& [node, next_input] = stack.back();
-    if (next_input < node->inputs().size()) {
-      const Tensor& input = node->inputs()[next_input++];
-      if (!input.defined()) continue;
-      const std::shared_ptr<Node>& child = input.grad_fn();
+    if (next_input < node->edges().size()) {
+      const std::shared_ptr<Node>& child = node->edges()[next_input++].node;
       if (child && visited.insert(child.get()).second) stack.push_back({child, 0});
     } else {
       post_order.push_back(node);
@@ -109,19 +120,19 @@ void Tensor::backward(const Tensor& gradient) const {
     Tensor grad_output(found->second);
     pending.erase(found);
     std::vector<Tensor> grads = node->apply(grad_output);
-    const std::vector<Tensor>& inputs = node->inputs();
-    KDUP_CHECK(grads.size() == inputs.size(), "backward of '" << node->name() << "' returned "
-                                                  << grads.size() << " gradients for "
-                                                  << inputs.size() << " inputs");
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      const Tensor& input = inputs[i];
-      if (!input.defined() || !input.requires_grad() || !grads[i].defined()) continue;
-      KDUP_CHECK(grads[i].shape() == input.shape(),
+    const std::vector<Edge>& edges = node->edges();
+    KDUP_CHECK(grads.size() == edges.size(), "backward of '" << node->name() << "' returned "
+                                                 << grads.size() << " gradients for "
+                                                 << edges.size() << " inputs");
+    for (size_t i = 0; i < edges.size(); ++i) {
+      const Edge& edge = edges[i];
+      if (!edge.requires_grad || !grads[i].defined()) continue;
+      KDUP_CHECK(grads[i].shape() == edge.shape,
                  "backward of '" << node->name() << "': gradient " << i << " has shape "
                                  << shape_str(grads[i].shape()) << ", input has "
-                                 << shape_str(input.shape()));
-      if (input.grad_fn()) accumulate(pending[input.grad_fn().get()], grads[i]);
-      else accumulate(input.impl()->grad, grads[i]);
+                                 << shape_str(edge.shape));
+      if (edge.node) accumulate(pending[edge.node.get()], grads[i]);
+      else accumulate(edge.leaf->grad, grads[i]);
     }
     node->release();
   }

@@ -1,5 +1,7 @@
-// A node of the dynamic autograd graph: the op that made a tensor, the inputs it read, and a
-// function from the output's gradient to one gradient per input.
+// A node of the dynamic autograd graph: the op that made a tensor, an edge to each input it read,
+// and a function from the output's gradient to one gradient per input. An edge holds the input's
+// node, not the input: an intermediate tensor lives only as long as something (a backward function
+// that saved it, the caller) still holds it.
 #pragma once
 #include <functional>
 #include <vector>
@@ -8,31 +10,43 @@
 
 namespace kdup {
 
+class Node;
+
+// Where an input's gradient goes: into its node's pending gradient (an op's result) or into the
+// .grad of a leaf that requires one.
+struct Edge {
+  std::shared_ptr<Node> node;              // the input's node; null for a leaf
+  std::shared_ptr<TensorImpl> leaf;        // the leaf itself when it requires a gradient
+  Shape shape;                             // the input's shape, to check its gradient against
+  bool requires_grad = false;
+
+  explicit Edge(const Tensor& input);
+};
+
 class Node {
  public:
   // Returns one gradient per input, in order; an undefined Tensor for an input that needs none.
   using BackwardFn = std::function<std::vector<Tensor>(const Tensor& grad_output)>;
 
-  Node(const char* name, std::vector<Tensor> inputs, BackwardFn backward)
-      : name_(name), inputs_(std::move(inputs)), backward_(std::move(backward)) {}
+  Node(const char* name, const std::vector<Tensor>& inputs, BackwardFn backward);
   // Frees the graph below iteratively, so dropping a very deep graph cannot overflow the stack.
   ~Node();
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
   const char* name() const { return name_; }
-  const std::vector<Tensor>& inputs() const { return inputs_; }
+  const std::vector<Edge>& edges() const { return edges_; }
   std::vector<Tensor> apply(const Tensor& grad_output) const { return backward_(grad_output); }
   // Frees what the node holds once its gradient has flowed (the graph is used once).
   void release() {
-    inputs_.clear();
+    edges_.clear();
     backward_ = nullptr;
   }
   bool released() const { return !backward_; }
 
  private:
   const char* name_;
-  std::vector<Tensor> inputs_;
+  std::vector<Edge> edges_;
   BackwardFn backward_;
 };
 

@@ -64,10 +64,14 @@ Tensor sqrt(const Tensor& x) {
   });
 }
 
+// relu'(x) = step(x) = step(relu(x)): the backward keeps the output, which the next layer keeps
+// anyway, and the input (a batch norm's output in a ResNet) is freed after the forward. Detached,
+// so the saved output does not hold its own graph node.
 Tensor relu(const Tensor& x) {
   Tensor out = unary_kernel(UnaryOp::relu, "relu", x);
-  return record("relu", out, {x}, [x](const Tensor& g) {
-    return std::vector<Tensor>{g * unary_kernel(UnaryOp::step, "relu", x)};
+  const Tensor saved = out.detach();
+  return record("relu", out, {x}, [saved](const Tensor& g) {
+    return std::vector<Tensor>{g * unary_kernel(UnaryOp::step, "relu", saved)};
   });
 }
 
