@@ -56,7 +56,8 @@ demo: all data
 # in runs/compare_cpu.md and one report.
 compare: all data
 	for config in $(COMPARE_CONFIGS); do $(BUILD)/kdup run --config $$config --resume || exit 1; done
-	$(BUILD)/kdup compare $(COMPARE_RUNS) > runs/compare_cpu.md && cat runs/compare_cpu.md
+	$(BUILD)/kdup compare $(COMPARE_RUNS) > runs/compare_cpu.md.tmp
+	mv runs/compare_cpu.md.tmp runs/compare_cpu.md && cat runs/compare_cpu.md
 	$(BUILD)/kdup report $(COMPARE_RUNS) --out runs/compare_cpu.html
 
 # kdup against PyTorch on this CPU, side by side; appends the table to BENCHMARKS.md.
