@@ -3,6 +3,7 @@
 #include <map>
 
 #include "data/image_list.h"
+#include "data/loader.h"
 #include "data/long_tail.h"
 
 namespace kdup {
@@ -26,12 +27,6 @@ static std::vector<int64_t> evenly_spaced(const std::vector<int64_t>& ids, int64
 }
 
 namespace {
-
-std::vector<int64_t> all_indices(int64_t n) {
-  std::vector<int64_t> all(n);
-  for (int64_t i = 0; i < n; ++i) all[i] = i;
-  return all;
-}
 
 // The training images of the image lists: each distinct path once, in order of first mention, and
 // each list as indices into them. A path listed twice with different labels is an error.

@@ -16,6 +16,12 @@ std::vector<int64_t> epoch_permutation(int64_t n, uint64_t seed, int64_t epoch) 
   return order;
 }
 
+std::vector<int64_t> all_indices(int64_t n) {
+  std::vector<int64_t> ids(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) ids[i] = i;
+  return ids;
+}
+
 TwoViewLoader::TwoViewLoader(const Tensor& images, std::vector<int64_t> ids, int64_t batch_size,
                              AugmentConfig augment, uint64_t seed, int64_t epoch, Device device)
     : images_(images), batch_size_(batch_size), augment_(std::move(augment)),

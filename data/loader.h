@@ -17,6 +17,9 @@ struct TwoViewBatch {
 // (seed, epoch) only, so a resumed run sees the same batches.
 std::vector<int64_t> epoch_permutation(int64_t n, uint64_t seed, int64_t epoch);
 
+// 0, 1, ..., n-1: every sample, in order.
+std::vector<int64_t> all_indices(int64_t n);
+
 class TwoViewLoader {
  public:
   // Iterates over `ids` in the epoch's order, in batches of batch_size (the last partial batch is

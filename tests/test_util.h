@@ -24,6 +24,15 @@ inline Tensor leaf(const Shape& shape, uint64_t seed, double scale = 1.0, double
   return t;
 }
 
+// n seeded random uint8 RGB images of side x side (NHWC), uniform over 0..255.
+inline Tensor random_images(int64_t n, int64_t side, uint64_t seed) {
+  const std::vector<double> u =
+      Tensor::rand({n, side, side, 3}, seed, DType::f64).to_vector<double>();
+  std::vector<uint8_t> bytes(u.size());
+  for (size_t i = 0; i < u.size(); ++i) bytes[i] = static_cast<uint8_t>(u[i] * 255.999);
+  return Tensor::from_vector<uint8_t>(bytes, {n, side, side, 3});
+}
+
 // Runs the gradient checker and fails the test with its report when a point disagrees. Smooth ops
 // pass max_kinks = 0, so a check that silently skips everything cannot pass.
 inline void expect_gradients_match(const GradcheckFn& f, const std::vector<Tensor>& inputs,

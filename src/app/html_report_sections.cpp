@@ -60,10 +60,8 @@ std::string per_class_panel(const RunArtifacts& run) {
   KDUP_CHECK(accuracy.size() == counts.size(),
              "results.json: " << accuracy.size() << " per-class accuracies but " << counts.size()
                               << " class counts");
-  const GroupRule rule = run.results->value("group_rule", "thirds") == "thresholds"
-                             ? GroupRule::thresholds
-                             : GroupRule::thirds;
-  const GroupAccuracy groups = group_accuracy(accuracy, counts, rule);
+  const GroupAccuracy groups = group_accuracy(
+      accuracy, counts, group_rule_named(run.results->value("group_rule", "thirds")));
   std::vector<size_t> order(counts.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return counts[a] > counts[b]; });

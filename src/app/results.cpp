@@ -43,7 +43,7 @@ nlohmann::json results_json(const RunSummary& run, const EvaluationResult& r) {
           {"knn_accuracy", r.knn_accuracy},
           {"calinski_harabasz", r.calinski_harabasz},
           {"davies_bouldin", r.davies_bouldin},
-          {"group_rule", r.groups == GroupRule::thresholds ? "thresholds" : "thirds"},
+          {"group_rule", group_rule_name(r.groups)},
           {"train_class_counts", r.train_counts}};
 }
 

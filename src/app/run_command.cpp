@@ -167,14 +167,17 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
     TrainingState state = load_checkpoint(from, f, nullptr);
     std::cerr << "kdup: stage 1 network from " << from << " (epoch " << state.epoch << ")\n";
   } else if (stage1) {
-    const std::string& pool_file = cfg.string("ood.pool_file");
-    const Tensor& id_images = data.train.images;
-    Tensor pool = read_ood_pool(pool_file, cfg.string("ood.pool_root"), id_images.size(1));
-    KDUP_CHECK(pool.size(1) == id_images.size(1) && pool.size(2) == id_images.size(2),
-               "ood.pool_file: " << pool_file << " holds " << pool.size(1) << "x" << pool.size(2)
-                                 << " images, the ID images are " << id_images.size(1) << "x"
-                                 << id_images.size(2));
     const Stage1Config config = stage1_config_from(cfg, base);
+    Tensor pool;  // read only when the sampling draws from it (not for augmented or none)
+    if (stage1_uses_pool(config)) {
+      const std::string& pool_file = cfg.string("ood.pool_file");
+      const Tensor& id_images = data.train.images;
+      pool = read_ood_pool(pool_file, cfg.string("ood.pool_root"), id_images.size(1));
+      KDUP_CHECK(pool.size(1) == id_images.size(1) && pool.size(2) == id_images.size(2),
+                 "ood.pool_file: " << pool_file << " holds " << pool.size(1) << "x" << pool.size(2)
+                                   << " images, the ID images are " << id_images.size(1) << "x"
+                                   << id_images.size(2));
+    }
     Stage1Trainer trainer(f, config, data.train.images, data.pretrain_ids, pool,
                           data.labels_of(data.pretrain_ids, false));
     restore_start(trainer, run, resume, from);

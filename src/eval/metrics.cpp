@@ -25,6 +25,14 @@ std::vector<double> per_class_accuracy(const std::vector<int64_t>& predictions,
   return accuracy;
 }
 
+const char* group_rule_name(GroupRule rule) {
+  return rule == GroupRule::thresholds ? "thresholds" : "thirds";
+}
+
+GroupRule group_rule_named(const std::string& name) {
+  return name == group_rule_name(GroupRule::thresholds) ? GroupRule::thresholds : GroupRule::thirds;
+}
+
 GroupAccuracy group_accuracy(const std::vector<double>& class_accuracy,
                              const std::vector<int64_t>& train_counts, GroupRule rule) {
   const int64_t c = static_cast<int64_t>(class_accuracy.size());

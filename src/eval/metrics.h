@@ -3,6 +3,7 @@
 // indices of features under the true labels.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "tensor/tensor.h"
@@ -17,6 +18,10 @@ enum class GroupRule {
   thirds,      // CIFAR: sort classes by training count; Few = C/3 rarest, Medium = next C/3
   thresholds,  // ImageNet-100-LT, Places-LT: Many > 100 images, Medium 20..100, Few < 20
 };
+
+// The rule's name in results.json ("thirds" or "thresholds"), and back (unknown names: thirds).
+const char* group_rule_name(GroupRule rule);
+GroupRule group_rule_named(const std::string& name);
 
 struct GroupAccuracy {
   double many = 0, medium = 0, few = 0;

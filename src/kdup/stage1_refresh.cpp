@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 
+#include "data/loader.h"
 #include "eval/embed.h"
 #include "kdup/cluster_tailness.h"
 #include "kdup/kmeans.h"
@@ -35,12 +36,6 @@ Tensor embed_normalized(ContrastiveModel& model, const Tensor& images,
     for (int64_t j = 0; j < d; ++j) v[i * d + j] = static_cast<float>(v[i * d + j] * scale);
   }
   return Tensor::from_vector<float>(v, {n, d});
-}
-
-std::vector<int64_t> all_indices(int64_t n) {
-  std::vector<int64_t> ids(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) ids[i] = i;
-  return ids;
 }
 
 // A seed of its own for every refresh, so a resumed run draws what an unbroken one does.

@@ -64,10 +64,7 @@ nlohmann::json tiny_experiment(const std::string& name) {
         {"knn_k", 5},
         {"batch_size", 64}}}};
   config["run"]["device"] = "cpu";
-  std::vector<double> u = Tensor::rand({40, 32, 32, 3}, 21, DType::f64).to_vector<double>();
-  std::vector<uint8_t> pool(u.size());
-  for (size_t i = 0; i < u.size(); ++i) pool[i] = static_cast<uint8_t>(u[i] * 255.999);
-  write_npy((dir / "pool.npy").string(), Tensor::from_vector(pool, {40, 32, 32, 3}));
+  write_npy((dir / "pool.npy").string(), test::random_images(40, 32, 21));
   config["ood"]["pool_file"] = (dir / "pool.npy").string();
   return config;
 }

@@ -15,6 +15,7 @@
 #include "ops/nn.h"
 #include "ops/ops.h"
 #include "ops/softmax.h"
+#include "test_util.h"
 
 #ifdef KDUP_WITH_CUDA
 #include "cuda/allocator.h"
@@ -356,10 +357,7 @@ TEST_P(CudaParity, MaxPoolForwardAndBackward) {
 // Augmentation has no dtype parameter: the views of both backends, from the same parameters.
 TEST(CudaAugmentParity, EveryRecipeMatchesTheCpu) {
   if (!cuda_available()) GTEST_SKIP() << "no CUDA device available: CPU/CUDA parity not run";
-  std::vector<double> u = Tensor::rand({6, 40, 40, 3}, 5, DType::f64).to_vector<double>();
-  std::vector<uint8_t> bytes(u.size());
-  for (size_t i = 0; i < u.size(); ++i) bytes[i] = static_cast<uint8_t>(u[i] * 255.999);
-  const Tensor images = Tensor::from_vector<uint8_t>(bytes, {6, 40, 40, 3});
+  const Tensor images = test::random_images(6, 40, 5);
   AugmentConfig blur = simclr_cifar_augment();
   blur.blur_p = 1.0;
   AugmentConfig probe = probe_cifar_augment();

@@ -6,13 +6,7 @@
 namespace kdup {
 namespace {
 
-Tensor random_images(int64_t n, int64_t side, uint64_t seed) {
-  Tensor u = Tensor::rand({n, side, side, 3}, seed, DType::f64);
-  std::vector<double> v = u.to_vector<double>();
-  std::vector<uint8_t> bytes(v.size());
-  for (size_t i = 0; i < v.size(); ++i) bytes[i] = static_cast<uint8_t>(v[i] * 255.999);
-  return Tensor::from_vector<uint8_t>(bytes, {n, side, side, 3});
-}
+using test::random_images;
 
 // Normalised values must come from pixels in [0, 1].
 void expect_in_range(const Tensor& batch, const AugmentConfig& c) {

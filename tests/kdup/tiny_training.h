@@ -8,12 +8,7 @@
 namespace kdup::test {
 
 // n random uint8 RGB images of 32x32 (NHWC), seeded.
-inline Tensor random_images(int64_t n, uint64_t seed) {
-  std::vector<double> v = Tensor::rand({n, 32, 32, 3}, seed, DType::f64).to_vector<double>();
-  std::vector<uint8_t> bytes(v.size());
-  for (size_t i = 0; i < v.size(); ++i) bytes[i] = static_cast<uint8_t>(v[i] * 255.999);
-  return Tensor::from_vector<uint8_t>(bytes, {n, 32, 32, 3});
-}
+inline Tensor random_images(int64_t n, uint64_t seed) { return random_images(n, 32, seed); }
 
 inline std::vector<int64_t> first_ids(int64_t n) {
   std::vector<int64_t> ids(n);
