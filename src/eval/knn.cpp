@@ -2,12 +2,40 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
+#include <tuple>
 
 #include "autograd/grad_mode.h"
+#include "ops/dispatch.h"
 #include "ops/ops.h"
 
 namespace kdup {
+
+namespace {
+
+// Rows of [rows, k + 1] neighbour lists without row i's own key `first_key + i`: the k others.
+std::pair<Tensor, Tensor> drop_self(const Tensor& values, const Tensor& indices,
+                                    int64_t first_key) {
+  const int64_t rows = indices.shape()[0], k = indices.shape()[1] - 1;
+  Tensor kept_values = Tensor::empty({rows, k}, values.dtype());
+  Tensor kept_indices = Tensor::empty({rows, k}, DType::i64);
+  dispatch_floating(values.dtype(), "drop_self", [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* v = values.data<T>();
+    const int64_t* i = indices.data<int64_t>();
+    T* kv = kept_values.data<T>();
+    int64_t* ki = kept_indices.data<int64_t>();
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t from = r * (k + 1), to = r * k, end = to + k; to < end; ++from) {
+        if (i[from] == first_key + r) continue;
+        kv[to] = v[from];
+        ki[to++] = i[from];
+      }
+    }
+  });
+  return {kept_values, kept_indices};
+}
+
+}  // namespace
 
 Neighbours nearest_neighbours(const Tensor& queries, const Tensor& keys, int64_t k,
                               bool exclude_self, int64_t chunk) {
@@ -24,16 +52,14 @@ Neighbours nearest_neighbours(const Tensor& queries, const Tensor& keys, int64_t
   std::vector<Tensor> indices, sims;
   for (int64_t start = 0; start < q.shape()[0]; start += chunk) {
     const int64_t end = std::min(q.shape()[0], start + chunk);
-    Tensor s = matmul(q.slice(0, start, end), key_t);
-    if (exclude_self) {  // row i of this chunk is key start + i: never its own neighbour
-      const int64_t rows = end - start, n = keys.shape()[0];
-      Tensor self = Tensor::zeros({rows, n}, DType::u8);
-      for (int64_t i = 0; i < rows; ++i) self.data<uint8_t>()[i * n + start + i] = 1;
-      s = masked_fill(s, self.to(s.device()), -std::numeric_limits<double>::infinity());
-    }
-    auto [values, idx] = topk(s, k, 1, true);
-    indices.push_back(idx.to(Device::cpu));
-    sims.push_back(values.to(Device::cpu));
+    // With exclude_self, one more is taken and each row's own key (row i of this chunk is key
+    // start + i) dropped, or the last when the row itself did not make it.
+    auto [values, idx] = topk(matmul(q.slice(0, start, end), key_t), exclude_self ? k + 1 : k, 1);
+    values = values.to(Device::cpu);
+    idx = idx.to(Device::cpu);
+    if (exclude_self) std::tie(values, idx) = drop_self(values, idx, start);
+    indices.push_back(idx);
+    sims.push_back(values);
   }
   return {concat(indices, 0), concat(sims, 0)};
 }

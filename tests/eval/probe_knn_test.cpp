@@ -1,4 +1,6 @@
 // The linear probe and k-NN on features with known structure.
+#include <cmath>
+
 #include "eval/knn.h"
 #include "eval/linear_probe.h"
 #include "test_util.h"
@@ -59,6 +61,22 @@ TEST(Knn, NeighboursAreTheMostSimilarAndExcludeSelf) {
   std::vector<int64_t> idx = with_self.indices.to_vector<int64_t>();
   for (int64_t i = 0; i < 5; ++i) EXPECT_EQ(idx[i * 2], i);
   test::expect_error([&] { nearest_neighbours(x, x, 5, true); }, {"K = 5", "4 candidates"});
+}
+
+TEST(Knn, ExcludingSelfKeepsTiesByIndexAndDropsTheLastWhenSelfRanksLow) {
+  // Unit vectors at these angles (degrees); rows 2 and 5 repeat rows 0 and 1, and row 6 is zero,
+  // so its similarity to everything, itself included, is 0 and it is not among its own top k + 1.
+  std::vector<float> xy;
+  for (double degrees : {0.0, 10.0, 0.0, 25.0, 60.0, 10.0}) {
+    xy.push_back(static_cast<float>(std::cos(degrees * M_PI / 180)));
+    xy.push_back(static_cast<float>(std::sin(degrees * M_PI / 180)));
+  }
+  xy.insert(xy.end(), {0.0f, 0.0f});
+  Tensor x = Tensor::from_vector<float>(xy, {7, 2});
+  const std::vector<int64_t> expected = {2, 1, 5, 3, 5, 0, 2, 3, 0, 1, 5, 3, 1, 5,
+                                         0, 2, 3, 1, 5, 0, 1, 0, 2, 3, 0, 1, 2, 3};
+  EXPECT_EQ(nearest_neighbours(x, x, 4, true, 3).indices.to_vector<int64_t>(), expected);
+  EXPECT_EQ(nearest_neighbours(x, x, 4, true).indices.to_vector<int64_t>(), expected);
 }
 
 TEST(Knn, WeightedVotesClassifyClusters) {

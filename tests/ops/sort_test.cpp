@@ -1,22 +1,33 @@
-// topk and argsort against std::sort, with ties and leading dimensions; k out of range.
+// topk and argsort against std::stable_sort, with ties, NaN, infinities, both zeros and leading
+// dimensions; k out of range.
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <numeric>
+#include <random>
 
 #include "test_util.h"
 
 namespace kdup {
 namespace {
 
+// a < b, with NaN above every number (and equal to itself).
+bool ranks_below(double a, double b) {
+  if (std::isnan(a)) return false;
+  return std::isnan(b) || a < b;
+}
+
 // Positions 0..n-1 of one row ordered by value (descending or ascending), ties by position.
 std::vector<int64_t> reference_order(const std::vector<double>& row, bool descending) {
   std::vector<int64_t> order(row.size());
   std::iota(order.begin(), order.end(), int64_t{0});
-  std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
-    if (row[a] != row[b]) return descending ? row[a] > row[b] : row[a] < row[b];
-    return a < b;
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+    return descending ? ranks_below(row[b], row[a]) : ranks_below(row[a], row[b]);
   });
   return order;
 }
+
+bool same_value(double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
 
 // Rows of a [rows, n] tensor, as doubles.
 std::vector<std::vector<double>> rows_of(const Tensor& x) {
@@ -37,7 +48,7 @@ void expect_topk_matches_sort(const Tensor& x, int64_t k, bool largest) {
     std::vector<int64_t> order = reference_order(rows[r], largest);
     for (int64_t j = 0; j < k; ++j) {
       EXPECT_EQ(i[r * k + j], order[j]) << "row " << r << " rank " << j;
-      EXPECT_EQ(v[r * k + j], rows[r][order[j]]) << "row " << r << " rank " << j;
+      EXPECT_TRUE(same_value(v[r * k + j], rows[r][order[j]])) << "row " << r << " rank " << j;
     }
   }
 }
@@ -67,6 +78,29 @@ TEST(Sort, TopkBreaksTiesByLowerIndex) {
   auto [values, indices] = topk(x, 2);
   test::expect_close(values.to_vector<double>(), {3, 3, 2, 2}, 0);
   EXPECT_EQ(indices.to_vector<int64_t>(), (std::vector<int64_t>{1, 2, 0, 1}));
+}
+
+// Long rows drawn from a few values with NaN, infinities and both zeros, so that ties are
+// everywhere and the selection's buffer fills and is cut down many times.
+Tensor special_rows(int64_t rows, int64_t n, DType dtype, uint32_t seed) {
+  const double nan = std::numeric_limits<double>::quiet_NaN(), inf = HUGE_VAL;
+  const std::vector<double> pool = {nan, -inf, inf, -0.0, 0.0, 1.0, -1.0, 2.5, 0.5, -3.0};
+  std::mt19937 rng(seed);
+  std::vector<double> values(static_cast<size_t>(rows * n));
+  for (double& v : values) v = pool[rng() % pool.size()];
+  return Tensor::from_vector<double>(values, {rows, n}).to(dtype);
+}
+
+TEST(Sort, TopkAndArgsortOrderNanInfinitiesAndZerosOnLongRows) {
+  for (DType dtype : {DType::f32, DType::f64}) {
+    Tensor x = special_rows(3, 700, dtype, 66);
+    for (int64_t k : {1, 7, 250, 700}) {
+      expect_topk_matches_sort(x, k, true);
+      expect_topk_matches_sort(x, k, false);
+    }
+    expect_argsort_matches_sort(x, true);
+    expect_argsort_matches_sort(x, false);
+  }
 }
 
 TEST(Sort, ArgsortMatchesStdSortAndIsStable) {
