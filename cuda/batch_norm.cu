@@ -2,7 +2,7 @@
 // training forward and the backward run one block per channel: CUB block reductions give the
 // channel's statistics, then the same block writes the channel's outputs. Inference is one thread
 // per element. As on the CPU, the statistics are accumulated in double whatever the tensor's
-// precision.
+// precision. A fused ReLU (kernels.h) clamps the output at 0 and masks the incoming gradient.
 #include <cub/cub.cuh>
 
 #include "cuda/launch.cuh"
@@ -40,7 +40,7 @@ struct SumOp {
 
 template <class T>
 __global__ void forward_train_kernel(const T* x, const T* gamma, const T* beta, ChannelLayout l,
-                                     double eps, T* y, T* mean_out, T* invstd_out) {
+                                     double eps, bool relu, T* y, T* mean_out, T* invstd_out) {
   using BlockReduce = cub::BlockReduce<double, kThreadsPerBlock>;
   __shared__ typename BlockReduce::TempStorage temp;
   __shared__ double mean, invstd;
@@ -70,20 +70,28 @@ __global__ void forward_train_kernel(const T* x, const T* gamma, const T* beta, 
   const double g = gamma ? gamma[c] : 1.0, b = beta ? beta[c] : 0.0;
   for (int64_t j = threadIdx.x; j < l.count; j += blockDim.x) {
     const int64_t at = channel_element_offset(c, j, l.spatial, l.channels);
-    y[at] = static_cast<T>(batch_norm_output<double>(x[at], mean, invstd, g, b));
+    const double v = batch_norm_output<double>(x[at], mean, invstd, g, b);
+    y[at] = static_cast<T>(relu && v < 0 ? 0.0 : v);
   }
 }
 
 template <class T>
 __global__ void forward_eval_kernel(const T* x, const T* gamma, const T* beta,
                                     const T* running_mean, const T* running_var, ChannelLayout l,
-                                    double eps, T* y, int64_t n) {
+                                    double eps, bool relu, T* y, int64_t n) {
   KDUP_GRID_LOOP(at, n) {
     const int64_t c = channel_of(at, l.spatial, l.channels);
     const double invstd = batch_norm_invstd<double>(running_var[c], eps);
-    y[at] = static_cast<T>(batch_norm_output<double>(x[at], running_mean[c], invstd,
-                                                     gamma ? gamma[c] : 1.0, beta ? beta[c] : 0.0));
+    const double v = batch_norm_output<double>(x[at], running_mean[c], invstd,
+                                               gamma ? gamma[c] : 1.0, beta ? beta[c] : 0.0);
+    y[at] = static_cast<T>(relu && v < 0 ? 0.0 : v);
   }
+}
+
+// dL/dy at `at`: after a fused ReLU (relu_output given), only where the output is positive.
+template <class T>
+__device__ double masked_grad(const T* grad_y, const T* relu_output, int64_t at) {
+  return relu_output && !(relu_output[at] > T(0)) ? 0.0 : static_cast<double>(grad_y[at]);
 }
 
 // The two sums of the backward, reduced together.
@@ -97,9 +105,9 @@ struct GradSumsOp {
 };
 
 template <class T>
-__global__ void backward_kernel(const T* grad_y, const T* x, const T* gamma, const T* mean,
-                                const T* invstd, ChannelLayout l, T* grad_x, T* grad_gamma,
-                                T* grad_beta) {
+__global__ void backward_kernel(const T* grad_y, const T* relu_output, const T* x, const T* gamma,
+                                const T* mean, const T* invstd, ChannelLayout l, T* grad_x,
+                                T* grad_gamma, T* grad_beta) {
   using BlockReduce = cub::BlockReduce<GradSums, kThreadsPerBlock>;
   __shared__ typename BlockReduce::TempStorage temp;
   __shared__ GradSums sums;
@@ -109,8 +117,9 @@ __global__ void backward_kernel(const T* grad_y, const T* x, const T* gamma, con
   GradSums partial{0, 0};
   for (int64_t j = threadIdx.x; j < l.count; j += blockDim.x) {
     const int64_t at = channel_element_offset(c, j, l.spatial, l.channels);
-    partial.grad += grad_y[at];
-    partial.grad_xhat += grad_y[at] * ((x[at] - m) * s);
+    const double g = masked_grad(grad_y, relu_output, at);
+    partial.grad += g;
+    partial.grad_xhat += g * ((x[at] - m) * s);
   }
   const GradSums total = BlockReduce(temp).Reduce(partial, GradSumsOp());
   if (threadIdx.x == 0) {
@@ -124,8 +133,9 @@ __global__ void backward_kernel(const T* grad_y, const T* x, const T* gamma, con
   const double g = gamma ? gamma[c] : 1.0;
   for (int64_t j = threadIdx.x; j < l.count; j += blockDim.x) {
     const int64_t at = channel_element_offset(c, j, l.spatial, l.channels);
-    grad_x[at] = static_cast<T>(batch_norm_grad_input<double>(grad_y[at], (x[at] - m) * s, g, s,
-                                                              l.count, sums.grad, sums.grad_xhat));
+    grad_x[at] = static_cast<T>(batch_norm_grad_input<double>(masked_grad(grad_y, relu_output, at),
+                                                              (x[at] - m) * s, g, s, l.count,
+                                                              sums.grad, sums.grad_xhat));
   }
 }
 
@@ -137,13 +147,13 @@ T* data_or_null_mut(Tensor& t) {
 }  // namespace
 
 void batch_norm_forward_train(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps,
-                              Tensor& y, Tensor& mean, Tensor& invstd) {
+                              bool relu, Tensor& y, Tensor& mean, Tensor& invstd) {
   const ChannelLayout l = layout_of(x);
   if (l.channels == 0 || l.count == 0) return;
   dispatch_floating(x.dtype(), "batch_norm_forward_train", [&](auto tag) {
     using T = typename decltype(tag)::type;
     forward_train_kernel<<<static_cast<unsigned int>(l.channels), kThreadsPerBlock, 0, stream()>>>(
-        x.data<T>(), data_or_null<T>(gamma), data_or_null<T>(beta), l, eps, y.data<T>(),
+        x.data<T>(), data_or_null<T>(gamma), data_or_null<T>(beta), l, eps, relu, y.data<T>(),
         mean.data<T>(), invstd.data<T>());
   });
   check_launch("batch_norm_forward_train");
@@ -151,7 +161,7 @@ void batch_norm_forward_train(const Tensor& x, const Tensor& gamma, const Tensor
 
 void batch_norm_forward_eval(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                              const Tensor& running_mean, const Tensor& running_var, double eps,
-                             Tensor& y) {
+                             bool relu, Tensor& y) {
   const ChannelLayout l = layout_of(x);
   const int64_t n = x.numel();
   if (n == 0) return;
@@ -159,22 +169,22 @@ void batch_norm_forward_eval(const Tensor& x, const Tensor& gamma, const Tensor&
     using T = typename decltype(tag)::type;
     forward_eval_kernel<<<blocks_for(n), kThreadsPerBlock, 0, stream()>>>(
         x.data<T>(), data_or_null<T>(gamma), data_or_null<T>(beta), running_mean.data<T>(),
-        running_var.data<T>(), l, eps, y.data<T>(), n);
+        running_var.data<T>(), l, eps, relu, y.data<T>(), n);
   });
   check_launch("batch_norm_forward_eval");
 }
 
-void batch_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor& gamma,
-                         const Tensor& mean, const Tensor& invstd, Tensor& grad_x,
-                         Tensor& grad_gamma, Tensor& grad_beta) {
+void batch_norm_backward(const Tensor& grad_y, const Tensor& relu_output, const Tensor& x,
+                         const Tensor& gamma, const Tensor& mean, const Tensor& invstd,
+                         Tensor& grad_x, Tensor& grad_gamma, Tensor& grad_beta) {
   const ChannelLayout l = layout_of(x);
   if (l.channels == 0 || l.count == 0) return;
   dispatch_floating(x.dtype(), "batch_norm_backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
     backward_kernel<<<static_cast<unsigned int>(l.channels), kThreadsPerBlock, 0, stream()>>>(
-        grad_y.data<T>(), x.data<T>(), data_or_null<T>(gamma), mean.data<T>(), invstd.data<T>(), l,
-        data_or_null_mut<T>(grad_x), data_or_null_mut<T>(grad_gamma),
-        data_or_null_mut<T>(grad_beta));
+        grad_y.data<T>(), data_or_null<T>(relu_output), x.data<T>(), data_or_null<T>(gamma),
+        mean.data<T>(), invstd.data<T>(), l, data_or_null_mut<T>(grad_x),
+        data_or_null_mut<T>(grad_gamma), data_or_null_mut<T>(grad_beta));
   });
   check_launch("batch_norm_backward");
 }

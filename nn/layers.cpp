@@ -35,10 +35,20 @@ BatchNorm::BatchNorm(int64_t channels, int branches, double momentum, double eps
   }
 }
 
+const BatchNorm::Branch& BatchNorm::active() const {
+  return branches_[static_cast<size_t>(branch_) < branches_.size() ? branch_ : 0];
+}
+
 Tensor BatchNorm::forward(const Tensor& x) const {
-  const Branch& b = branches_[static_cast<size_t>(branch_) < branches_.size() ? branch_ : 0];
+  const Branch& b = active();
   return batch_norm(x, b.gamma, b.beta, b.running_mean, b.running_var, is_training(), momentum_,
                     eps_);
+}
+
+Tensor BatchNorm::forward_relu(const Tensor& x) const {
+  const Branch& b = active();
+  return batch_norm_relu(x, b.gamma, b.beta, b.running_mean, b.running_var, is_training(),
+                         momentum_, eps_);
 }
 
 Linear::Linear(int64_t in, int64_t out, bool bias, InitSeeds& seeds) {

@@ -41,12 +41,14 @@ class BatchNorm : public Module {
  public:
   explicit BatchNorm(int64_t channels, int branches = 1, double momentum = 0.1, double eps = 1e-5);
   Tensor forward(const Tensor& x) const;
+  Tensor forward_relu(const Tensor& x) const;  // relu(forward(x)), fused (ops/nn.h)
 
  private:
   void on_branch(int branch) override { branch_ = branch; }
   struct Branch {
     Tensor gamma, beta, running_mean, running_var;
   };
+  const Branch& active() const;
   std::vector<Branch> branches_;
   double momentum_, eps_;
   int branch_ = 0;

@@ -19,7 +19,7 @@ BasicBlock::BasicBlock(int64_t in, int64_t planes, int64_t stride, int branches,
 }
 
 Tensor BasicBlock::forward(const Tensor& x) const {
-  Tensor out = relu(bn1_->forward(conv1_->forward(x)));
+  Tensor out = bn1_->forward_relu(conv1_->forward(x));
   out = bn2_->forward(conv2_->forward(out));
   Tensor shortcut = shortcut_conv_ ? shortcut_bn_->forward(shortcut_conv_->forward(x)) : x;
   return relu(out + shortcut);
@@ -41,8 +41,8 @@ Bottleneck::Bottleneck(int64_t in, int64_t planes, int64_t stride, int branches,
 }
 
 Tensor Bottleneck::forward(const Tensor& x) const {
-  Tensor out = relu(bn1_->forward(conv1_->forward(x)));
-  out = relu(bn2_->forward(conv2_->forward(out)));
+  Tensor out = bn1_->forward_relu(conv1_->forward(x));
+  out = bn2_->forward_relu(conv2_->forward(out));
   out = bn3_->forward(conv3_->forward(out));
   Tensor shortcut = shortcut_conv_ ? shortcut_bn_->forward(shortcut_conv_->forward(x)) : x;
   return relu(out + shortcut);
@@ -86,7 +86,7 @@ ResNet::ResNet(const ResNetConfig& config) : config_(config) {
 }
 
 Tensor ResNet::forward(const Tensor& images) const {
-  Tensor x = relu(stem_bn_->forward(stem_conv_->forward(images)));
+  Tensor x = stem_bn_->forward_relu(stem_conv_->forward(images));
   if (!config_.cifar_stem) x = max_pool2d(x, 3, 2, 1);
   for (const auto& block : blocks_) x = block->forward(x);
   return global_avg_pool2d(x);
@@ -101,7 +101,7 @@ ProjectionHead::ProjectionHead(int64_t in, int64_t hidden, int64_t out, int bran
 }
 
 Tensor ProjectionHead::forward(const Tensor& features) const {
-  return bn2_->forward(fc2_->forward(relu(bn1_->forward(fc1_->forward(features)))));
+  return bn2_->forward(fc2_->forward(bn1_->forward_relu(fc1_->forward(features))));
 }
 
 }  // namespace kdup

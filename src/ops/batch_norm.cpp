@@ -14,6 +14,7 @@ namespace kdup {
 namespace {
 
 constexpr const char* kOp = "batch_norm";
+constexpr const char* kFusedOp = "batch_norm_relu";
 
 // A per-channel tensor [C]: rank 1, size C, x's dtype and device.
 void check_channel_vector(const Tensor& x, const Tensor& t, const char* what) {
@@ -81,26 +82,27 @@ void update_running_stats(const Tensor& running_mean, const Tensor& running_var,
 
 Tensor batch_norm_train(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                         const Tensor& running_mean, const Tensor& running_var, double momentum,
-                        double eps) {
+                        double eps, bool relu) {
   const Tensor xc = x.detach().contiguous(), gc = gamma.detach().contiguous();
   const Tensor bc = beta.detach().contiguous();
   const int64_t channels = x.shape()[1];
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
   Tensor mean = Tensor::empty({channels}, x.dtype(), x.device());
   Tensor invstd = Tensor::empty({channels}, x.dtype(), x.device());
-  KDUP_DISPATCH(x.device(), batch_norm_forward_train, xc, gc, bc, eps, y, mean, invstd);
+  KDUP_DISPATCH(x.device(), batch_norm_forward_train, xc, gc, bc, eps, relu, y, mean, invstd);
   if (running_mean.defined())
     update_running_stats(running_mean, running_var, mean, invstd, x.numel() / channels, momentum,
                          eps);
 
   const bool need_x = x.requires_grad(), need_gamma = gamma.requires_grad();
   const bool need_beta = beta.requires_grad();
-  return record(kOp, y, {x, gamma, beta}, [=](const Tensor& g) {
+  const Tensor relu_output = relu ? y.detach() : Tensor();  // detached: holds no graph node
+  return record(relu ? kFusedOp : kOp, y, {x, gamma, beta}, [=](const Tensor& g) {
     Tensor grad_x = Tensor::empty(xc.shape(), xc.dtype(), xc.device());
     Tensor grad_gamma = Tensor::empty({channels}, xc.dtype(), xc.device());
     Tensor grad_beta = Tensor::empty({channels}, xc.dtype(), xc.device());
-    KDUP_DISPATCH(xc.device(), batch_norm_backward, g.contiguous(), xc, gc, mean, invstd, grad_x,
-                  grad_gamma, grad_beta);
+    KDUP_DISPATCH(xc.device(), batch_norm_backward, g.contiguous(), relu_output, xc, gc, mean,
+                  invstd, grad_x, grad_gamma, grad_beta);
     return std::vector<Tensor>{need_x ? grad_x : Tensor(), need_gamma ? grad_gamma : Tensor(),
                                need_beta ? grad_beta : Tensor()};
   });
@@ -110,12 +112,17 @@ Tensor batch_norm_train(const Tensor& x, const Tensor& gamma, const Tensor& beta
 // 1 / sqrt(running_var + eps) fixed (constants of the op). Hence
 //   dL/dx = g * gamma * inv,  dL/dgamma = sum g * xhat,  dL/dbeta = sum g   (sums over all but C).
 Tensor batch_norm_eval(const Tensor& x, const Tensor& gamma, const Tensor& beta,
-                       const Tensor& running_mean, const Tensor& running_var, double eps) {
+                       const Tensor& running_mean, const Tensor& running_var, double eps,
+                       bool relu) {
+  const bool need_graph = any_requires_grad({x, gamma, beta});
+  if (relu && need_graph)  // gradients through evaluation mode are rare: no fused backward
+    return kdup::relu(batch_norm_eval(x, gamma, beta, running_mean, running_var, eps, false));
   const Tensor xc = x.detach().contiguous(), gc = gamma.detach().contiguous();
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
   KDUP_DISPATCH(x.device(), batch_norm_forward_eval, xc, gc, beta.detach().contiguous(),
-                running_mean.detach().contiguous(), running_var.detach().contiguous(), eps, y);
-  if (!any_requires_grad({x, gamma, beta})) return y;
+                running_mean.detach().contiguous(), running_var.detach().contiguous(), eps, relu,
+                y);
+  if (!need_graph) return y;
 
   // Snapshots of the statistics used, so later in-place updates do not change the gradient.
   Tensor mean, inv;
@@ -146,8 +153,18 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                   const Tensor& running_mean, const Tensor& running_var, bool training,
                   double momentum, double eps) {
   check_batch_norm_arguments(x, gamma, beta, running_mean, running_var, training, momentum, eps);
-  if (training) return batch_norm_train(x, gamma, beta, running_mean, running_var, momentum, eps);
-  return batch_norm_eval(x, gamma, beta, running_mean, running_var, eps);
+  if (training)
+    return batch_norm_train(x, gamma, beta, running_mean, running_var, momentum, eps, false);
+  return batch_norm_eval(x, gamma, beta, running_mean, running_var, eps, false);
+}
+
+Tensor batch_norm_relu(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                       const Tensor& running_mean, const Tensor& running_var, bool training,
+                       double momentum, double eps) {
+  check_batch_norm_arguments(x, gamma, beta, running_mean, running_var, training, momentum, eps);
+  if (training)
+    return batch_norm_train(x, gamma, beta, running_mean, running_var, momentum, eps, true);
+  return batch_norm_eval(x, gamma, beta, running_mean, running_var, eps, true);
 }
 
 }  // namespace kdup

@@ -52,15 +52,19 @@
                                  Tensor& grad_x))                                                \
   X(void, conv2d_backward_weight, (const Tensor& x, const Tensor& grad_y, Conv2dParams p,        \
                                    Tensor& grad_weight))                                         \
-  /* batch norm over x viewed as [N, C, S]; saves the batch mean and 1/sqrt(var + eps) */        \
+  /* batch norm over x viewed as [N, C, S]; saves the batch mean and 1/sqrt(var + eps). With     \
+     `relu` y is relu(batch norm), and the backward takes that y as relu_output (undefined       \
+     without relu) and uses grad_y only where relu_output > 0 */                                 \
   X(void, batch_norm_forward_train, (const Tensor& x, const Tensor& gamma, const Tensor& beta,   \
-                                     double eps, Tensor& y, Tensor& mean, Tensor& invstd))       \
+                                     double eps, bool relu, Tensor& y, Tensor& mean,             \
+                                     Tensor& invstd))                                            \
   X(void, batch_norm_forward_eval, (const Tensor& x, const Tensor& gamma, const Tensor& beta,    \
                                     const Tensor& running_mean, const Tensor& running_var,       \
-                                    double eps, Tensor& y))                                      \
-  X(void, batch_norm_backward, (const Tensor& grad_y, const Tensor& x, const Tensor& gamma,      \
-                                const Tensor& mean, const Tensor& invstd, Tensor& grad_x,        \
-                                Tensor& grad_gamma, Tensor& grad_beta))                          \
+                                    double eps, bool relu, Tensor& y))                           \
+  X(void, batch_norm_backward, (const Tensor& grad_y, const Tensor& relu_output,                 \
+                                const Tensor& x, const Tensor& gamma, const Tensor& mean,        \
+                                const Tensor& invstd, Tensor& grad_x, Tensor& grad_gamma,        \
+                                Tensor& grad_beta))                                              \
   /* NCHW max pooling; indices (int64) hold the flat h*W+w position of each maximum */          \
   X(void, max_pool2d_forward, (const Tensor& x, Pool2dParams p, Tensor& y, Tensor& indices))     \
   X(void, max_pool2d_backward, (const Tensor& grad_y, const Tensor& indices, Tensor& grad_x)) \

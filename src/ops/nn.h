@@ -23,6 +23,12 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                   const Tensor& running_mean, const Tensor& running_var, bool training,
                   double momentum = 0.1, double eps = 1e-5);
 
+// relu(batch_norm(...)) with the ReLU fused into the normalisation's passes: the same values and
+// gradients, one read and write of the activation less forward and two less backward.
+Tensor batch_norm_relu(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                       const Tensor& running_mean, const Tensor& running_var, bool training,
+                       double momentum = 0.1, double eps = 1e-5);
+
 // Max over kernel x kernel windows of x [N, C, H, W]; padding counts as -inf and may be at most
 // kernel / 2. The gradient flows to the (first) position of each maximum.
 Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding = 0);

@@ -173,13 +173,13 @@ TEST(HostDeviceMath, BatchNormMatchesTheCpuKernels) {
   const double eps = 1e-5;
   Tensor y = Tensor::empty(x.shape(), DType::f64), mean = Tensor::empty({channels}, DType::f64);
   Tensor invstd = Tensor::empty({channels}, DType::f64);
-  cpu::batch_norm_forward_train(x, gamma, beta, eps, y, mean, invstd);
+  cpu::batch_norm_forward_train(x, gamma, beta, eps, false, y, mean, invstd);
   Tensor gx = Tensor::empty(x.shape(), DType::f64), gg = Tensor::empty({channels}, DType::f64);
   Tensor gb = Tensor::empty({channels}, DType::f64);
-  cpu::batch_norm_backward(gy, x, gamma, mean, invstd, gx, gg, gb);
+  cpu::batch_norm_backward(gy, Tensor(), x, gamma, mean, invstd, gx, gg, gb);
   Tensor y_eval = Tensor::empty(x.shape(), DType::f64);
   const Tensor running_var = invstd;  // any positive per-channel values serve
-  cpu::batch_norm_forward_eval(x, gamma, beta, mean, running_var, eps, y_eval);
+  cpu::batch_norm_forward_eval(x, gamma, beta, mean, running_var, eps, false, y_eval);
 
   const double *px = x.data<double>(), *pg = gamma.data<double>(), *pb = beta.data<double>();
   const double* pgy = gy.data<double>();

@@ -122,6 +122,41 @@ TEST(BatchNorm, GradientOfInputOnly) {
       {leaf({4, 2, 3, 2}, 120)});
 }
 
+TEST(BatchNormRelu, GradientsOfInputGammaAndBeta) {
+  for (bool training : {true, false}) {
+    SCOPED_TRACE(training ? "training" : "eval");
+    Tensor running_mean = Tensor::randn({3}, 140, DType::f64);
+    Tensor running_var = Tensor::rand({3}, 141, DType::f64) + 0.5;
+    test::expect_gradients_match(
+        [=](const std::vector<Tensor>& in) {
+          return batch_norm_relu(in[0], in[1], in[2], running_mean, running_var, training);
+        },
+        {leaf({3, 3, 2, 3}, 142, 2.0, 1.0), leaf({3}, 143, 1.0, 1.0), leaf({3}, 144)});
+  }
+}
+
+// The fused op against the composition it replaces: the same outputs, running statistics and
+// gradients, bit for bit (the same arithmetic, the mask applied where the ReLU would apply it).
+TEST(BatchNormRelu, EqualsReluOfBatchNormExactly) {
+  for (bool training : {true, false}) {
+    SCOPED_TRACE(training ? "training" : "eval");
+    const Tensor x0 = Tensor::randn({4, 5, 3, 3}, 150), gy = Tensor::randn({4, 5, 3, 3}, 151);
+    const Tensor gamma0 = Tensor::randn({5}, 152), beta0 = Tensor::randn({5}, 153);
+    std::vector<std::vector<float>> results[2];
+    for (int fused = 0; fused < 2; ++fused) {
+      Tensor x = x0.clone().set_requires_grad(true), gamma = gamma0.clone().set_requires_grad(true);
+      Tensor beta = beta0.clone().set_requires_grad(true);
+      Tensor running_mean = Tensor::zeros({5}), running_var = Tensor::ones({5});
+      Tensor y = fused ? batch_norm_relu(x, gamma, beta, running_mean, running_var, training)
+                       : relu(batch_norm(x, gamma, beta, running_mean, running_var, training));
+      sum(y * gy).backward();
+      for (const Tensor& t : {y, x.grad(), gamma.grad(), beta.grad(), running_mean, running_var})
+        results[fused].push_back(t.to_vector<float>());
+    }
+    EXPECT_EQ(results[1], results[0]);
+  }
+}
+
 TEST(BatchNorm, RejectsBadArguments) {
   Tensor x = leaf({4, 3, 2, 2}, 130), gamma = leaf({3}, 131), beta = leaf({3}, 132);
   Tensor rm = Tensor::zeros({3}, DType::f64), rv = Tensor::ones({3}, DType::f64);

@@ -4,6 +4,8 @@
 //   invstd = 1 / sqrt(var + eps),   xhat_i = (x_i - mean) * invstd,   y_i = gamma * xhat_i + beta.
 // Sums are accumulated in double whatever the tensor's precision, in SIMD lanes (`omp simd
 // reduction`: each lane sums its share, then the lanes are added). Channels run in parallel.
+// A fused ReLU outputs max(0, y_i) instead (kernels.h).
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -25,8 +27,8 @@ struct ChannelLayout {
   bool worth_threads() const { return batch * channels * spatial > kParallelGrain; }
 };
 
-// y = x * scale[c] + shift[c], the form every normalisation ends in.
-template <class T>
+// y = x * scale[c] + shift[c], the form every normalisation ends in; with Relu, max(0, that).
+template <bool Relu, class T>
 void scale_shift(const ChannelLayout& l, const T* x, const double* scale, const double* shift,
                  T* y) {
 #pragma omp parallel for if (l.worth_threads())
@@ -34,15 +36,27 @@ void scale_shift(const ChannelLayout& l, const T* x, const double* scale, const 
     for (int64_t n = 0; n < l.batch; ++n) {
       const T* xr = x + l.offset(n, c);
       T* yr = y + l.offset(n, c);
-      for (int64_t s = 0; s < l.spatial; ++s)
-        yr[s] = static_cast<T>(static_cast<double>(xr[s]) * scale[c] + shift[c]);
+#pragma omp simd
+      for (int64_t s = 0; s < l.spatial; ++s) {
+        const T v = static_cast<T>(static_cast<double>(xr[s]) * scale[c] + shift[c]);
+        yr[s] = Relu ? std::max(v, T(0)) : v;
+      }
     }
+}
+
+template <class T>
+void scale_shift(bool relu, const ChannelLayout& l, const T* x, const double* scale,
+                 const double* shift, T* y) {
+  if (relu)
+    scale_shift<true>(l, x, scale, shift, y);
+  else
+    scale_shift<false>(l, x, scale, shift, y);
 }
 
 }  // namespace
 
-void batch_norm_forward_train(const Tensor& x, const Tensor& gamma, const Tensor& beta,
-                              double eps, Tensor& y, Tensor& mean, Tensor& invstd) {
+void batch_norm_forward_train(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps,
+                              bool relu, Tensor& y, Tensor& mean, Tensor& invstd) {
   dispatch_floating(x.dtype(), "batch_norm_forward_train", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const ChannelLayout l(x);
@@ -79,13 +93,13 @@ void batch_norm_forward_train(const Tensor& x, const Tensor& gamma, const Tensor
       scale[c] = static_cast<double>(pg[c]) * inv;
       shift[c] = static_cast<double>(pb[c]) - m * scale[c];
     }
-    scale_shift(l, px, scale.data(), shift.data(), y.data<T>());
+    scale_shift(relu, l, px, scale.data(), shift.data(), y.data<T>());
   });
 }
 
 void batch_norm_forward_eval(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                              const Tensor& running_mean, const Tensor& running_var, double eps,
-                             Tensor& y) {
+                             bool relu, Tensor& y) {
   dispatch_floating(x.dtype(), "batch_norm_forward_eval", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const ChannelLayout l(x);
@@ -99,8 +113,16 @@ void batch_norm_forward_eval(const Tensor& x, const Tensor& gamma, const Tensor&
       scale[c] = static_cast<double>(pg[c]) / std::sqrt(static_cast<double>(prv[c]) + eps);
       shift[c] = static_cast<double>(pb[c]) - static_cast<double>(prm[c]) * scale[c];
     }
-    scale_shift(l, x.data<T>(), scale.data(), shift.data(), y.data<T>());
+    scale_shift(relu, l, x.data<T>(), scale.data(), shift.data(), y.data<T>());
   });
+}
+
+namespace {
+
+// dL/dy after a fused ReLU with output r: g where r > 0, else 0.
+template <class T>
+inline T relu_masked(T g, T r) {
+  return r > T(0) ? g : T(0);
 }
 
 // Training-mode backward. With g_i = dL/dy_i over the M values of a channel:
@@ -108,50 +130,59 @@ void batch_norm_forward_eval(const Tensor& x, const Tensor& gamma, const Tensor&
 //   dL/dgamma = sum_i g_i * xhat_i
 //   dL/dx_i   = gamma * invstd / M * (M * g_i - dL/dbeta - xhat_i * dL/dgamma)
 // The last line is the chain rule through xhat_i = (x_i - mean) * invstd, where mean and invstd
-// themselves depend on every x_j of the channel.
-void batch_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor& gamma,
-                         const Tensor& mean, const Tensor& invstd, Tensor& grad_x,
-                         Tensor& grad_gamma, Tensor& grad_beta) {
+// themselves depend on every x_j of the channel. After a fused ReLU, g_i is the incoming gradient
+// where the output r_i > 0 and 0 elsewhere: relu'(y) = step(relu(y)).
+template <bool Relu, class T>
+void batch_norm_backward(const T* pgy, const T* pr, const T* px, const T* pg, const T* pmean,
+                         const T* pinvstd, const ChannelLayout& l, T* pgx, T* pgg, T* pgb) {
+  const double count = static_cast<double>(l.per_channel());
+#pragma omp parallel for if (l.worth_threads())
+  for (int64_t c = 0; c < l.channels; ++c) {
+    const double m = pmean[c], inv = pinvstd[c];
+    double sum_g = 0, sum_g_xhat = 0;
+    for (int64_t n = 0; n < l.batch; ++n) {
+      const T* gr = pgy + l.offset(n, c);
+      const T* rr = Relu ? pr + l.offset(n, c) : gr;
+      const T* xr = px + l.offset(n, c);
+#pragma omp simd reduction(+ : sum_g, sum_g_xhat)
+      for (int64_t s = 0; s < l.spatial; ++s) {
+        const T g = Relu ? relu_masked(gr[s], rr[s]) : gr[s];
+        sum_g += g;
+        sum_g_xhat += g * ((xr[s] - m) * inv);
+      }
+    }
+    pgb[c] = static_cast<T>(sum_g);
+    pgg[c] = static_cast<T>(sum_g_xhat);
+    // The last line expanded in g_i and x_i: dL/dx_i = a * g_i + b * x_i + d.
+    const double factor = static_cast<double>(pg[c]) * inv / count;
+    const double a = factor * count, b = -factor * inv * sum_g_xhat;
+    const double d = -factor * sum_g - b * m;
+    for (int64_t n = 0; n < l.batch; ++n) {
+      const T* gr = pgy + l.offset(n, c);
+      const T* rr = Relu ? pr + l.offset(n, c) : gr;
+      const T* xr = px + l.offset(n, c);
+      T* gxr = pgx + l.offset(n, c);
+#pragma omp simd
+      for (int64_t s = 0; s < l.spatial; ++s) {
+        const T g = Relu ? relu_masked(gr[s], rr[s]) : gr[s];
+        gxr[s] = static_cast<T>(a * static_cast<double>(g) + b * static_cast<double>(xr[s]) + d);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void batch_norm_backward(const Tensor& grad_y, const Tensor& relu_output, const Tensor& x,
+                         const Tensor& gamma, const Tensor& mean, const Tensor& invstd,
+                         Tensor& grad_x, Tensor& grad_gamma, Tensor& grad_beta) {
   dispatch_floating(x.dtype(), "batch_norm_backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const ChannelLayout l(x);
-    const T* pgy = grad_y.data<T>();
-    const T* px = x.data<T>();
-    const T* pg = gamma.data<T>();
-    const T* pmean = mean.data<T>();
-    const T* pinvstd = invstd.data<T>();
-    T* pgx = grad_x.data<T>();
-    T* pgg = grad_gamma.data<T>();
-    T* pgb = grad_beta.data<T>();
-    const double count = static_cast<double>(l.per_channel());
-#pragma omp parallel for if (l.worth_threads())
-    for (int64_t c = 0; c < l.channels; ++c) {
-      const double m = pmean[c], inv = pinvstd[c];
-      double sum_g = 0, sum_g_xhat = 0;
-      for (int64_t n = 0; n < l.batch; ++n) {
-        const T* gr = pgy + l.offset(n, c);
-        const T* xr = px + l.offset(n, c);
-#pragma omp simd reduction(+ : sum_g, sum_g_xhat)
-        for (int64_t s = 0; s < l.spatial; ++s) {
-          sum_g += gr[s];
-          sum_g_xhat += gr[s] * ((xr[s] - m) * inv);
-        }
-      }
-      pgb[c] = static_cast<T>(sum_g);
-      pgg[c] = static_cast<T>(sum_g_xhat);
-      // The last line expanded in g_i and x_i: dL/dx_i = a * g_i + b * x_i + d.
-      const double factor = static_cast<double>(pg[c]) * inv / count;
-      const double a = factor * count, b = -factor * inv * sum_g_xhat;
-      const double d = -factor * sum_g - b * m;
-      for (int64_t n = 0; n < l.batch; ++n) {
-        const T* gr = pgy + l.offset(n, c);
-        const T* xr = px + l.offset(n, c);
-        T* gxr = pgx + l.offset(n, c);
-#pragma omp simd
-        for (int64_t s = 0; s < l.spatial; ++s)
-          gxr[s] = static_cast<T>(a * static_cast<double>(gr[s]) + b * static_cast<double>(xr[s]) + d);
-      }
-    }
+    const T* pr = relu_output.defined() ? relu_output.data<T>() : nullptr;
+    auto run = pr ? batch_norm_backward<true, T> : batch_norm_backward<false, T>;
+    run(grad_y.data<T>(), pr, x.data<T>(), gamma.data<T>(), mean.data<T>(), invstd.data<T>(), l,
+        grad_x.data<T>(), grad_gamma.data<T>(), grad_beta.data<T>());
   });
 }
 
