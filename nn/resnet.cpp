@@ -22,7 +22,7 @@ Tensor BasicBlock::forward(const Tensor& x) const {
   Tensor out = bn1_->forward_relu(conv1_->forward(x));
   out = bn2_->forward(conv2_->forward(out));
   Tensor shortcut = shortcut_conv_ ? shortcut_bn_->forward(shortcut_conv_->forward(x)) : x;
-  return relu(out + shortcut);
+  return add_relu(out, shortcut);
 }
 
 Bottleneck::Bottleneck(int64_t in, int64_t planes, int64_t stride, int branches, InitSeeds& seeds) {
@@ -45,7 +45,7 @@ Tensor Bottleneck::forward(const Tensor& x) const {
   out = bn2_->forward_relu(conv2_->forward(out));
   out = bn3_->forward(conv3_->forward(out));
   Tensor shortcut = shortcut_conv_ ? shortcut_bn_->forward(shortcut_conv_->forward(x)) : x;
-  return relu(out + shortcut);
+  return add_relu(out, shortcut);
 }
 
 ResNet::ResNet(const ResNetConfig& config) : config_(config) {

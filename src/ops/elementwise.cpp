@@ -22,7 +22,15 @@ Tensor sum_to_shape(const Tensor& grad, const Shape& shape) {
   return sum(grad, dims, /*keepdim=*/true);
 }
 
-// ---- unary -------------------------------------------------------------------------------------
+// The kernels behind the ops, with their argument checks; binary operands broadcast together.
+static Tensor binary_kernel(BinaryOp op, const char* name, const Tensor& a, const Tensor& b) {
+  check_same_dtype_device(name, a, b);
+  check_floating(name, a);
+  Shape shape = broadcast_shape(name, a.shape(), b.shape());
+  Tensor out = Tensor::empty(shape, a.dtype(), a.device());
+  KDUP_DISPATCH(a.device(), binary, op, expand_to(a, shape), expand_to(b, shape), out);
+  return out;
+}
 
 static Tensor unary_kernel(UnaryOp op, const char* name, const Tensor& x, double a = 0,
                            double b = 0) {
@@ -32,6 +40,8 @@ static Tensor unary_kernel(UnaryOp op, const char* name, const Tensor& x, double
   KDUP_DISPATCH(x.device(), unary, op, input, out, a, b);
   return out;
 }
+
+// ---- unary -------------------------------------------------------------------------------------
 
 Tensor affine(const Tensor& x, double scale, double shift) {
   Tensor out = unary_kernel(UnaryOp::affine, "affine", x, scale, shift);
@@ -65,13 +75,13 @@ Tensor sqrt(const Tensor& x) {
 }
 
 // relu'(x) = step(x) = step(relu(x)): the backward keeps the output, which the next layer keeps
-// anyway, and the input (a batch norm's output in a ResNet) is freed after the forward. Detached,
-// so the saved output does not hold its own graph node.
+// anyway, and the input is freed after the forward. Detached, so the saved output does not hold
+// its own graph node. The backward passes g where the output is positive in one pass.
 Tensor relu(const Tensor& x) {
   Tensor out = unary_kernel(UnaryOp::relu, "relu", x);
   const Tensor saved = out.detach();
   return record("relu", out, {x}, [saved](const Tensor& g) {
-    return std::vector<Tensor>{g * unary_kernel(UnaryOp::step, "relu", saved)};
+    return std::vector<Tensor>{binary_kernel(BinaryOp::relu_backward, "relu", g, saved)};
   });
 }
 
@@ -104,19 +114,20 @@ Tensor clamp_min(const Tensor& x, double lo) {
 
 // ---- binary ------------------------------------------------------------------------------------
 
-static Tensor binary_kernel(BinaryOp op, const char* name, const Tensor& a, const Tensor& b) {
-  check_same_dtype_device(name, a, b);
-  check_floating(name, a);
-  Shape shape = broadcast_shape(name, a.shape(), b.shape());
-  Tensor out = Tensor::empty(shape, a.dtype(), a.device());
-  KDUP_DISPATCH(a.device(), binary, op, expand_to(a, shape), expand_to(b, shape), out);
-  return out;
-}
-
 Tensor add(const Tensor& a, const Tensor& b) {
   Tensor out = binary_kernel(BinaryOp::add, "add", a, b);
   return record("add", out, {a, b}, [sa = a.shape(), sb = b.shape()](const Tensor& g) {
     return std::vector<Tensor>{sum_to_shape(g, sa), sum_to_shape(g, sb)};
+  });
+}
+
+// relu(a + b) in one pass; the backward, as relu's, from the saved output.
+Tensor add_relu(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_kernel(BinaryOp::add_relu, "add_relu", a, b);
+  const Tensor saved = out.detach();
+  return record("add_relu", out, {a, b}, [saved, sa = a.shape(), sb = b.shape()](const Tensor& g) {
+    Tensor passed = binary_kernel(BinaryOp::relu_backward, "add_relu", g, saved);
+    return std::vector<Tensor>{sum_to_shape(passed, sa), sum_to_shape(passed, sb)};
   });
 }
 

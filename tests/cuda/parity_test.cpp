@@ -131,12 +131,12 @@ TEST_P(CudaParity, Unary) {
     UnaryOp op;
     double a, b;
     bool needs_positive;
-  } cases[] = {{UnaryOp::neg, 0, 0, false},  {UnaryOp::exp, 0, 0, false},
-               {UnaryOp::log, 0, 0, true},   {UnaryOp::sqrt, 0, 0, true},
-               {UnaryOp::relu, 0, 0, false}, {UnaryOp::abs, 0, 0, false},
-               {UnaryOp::step, 0, 0, false}, {UnaryOp::sign, 0, 0, false},
-               {UnaryOp::pow, 2.5, 0, true}, {UnaryOp::clamp, -0.5, 0.7, false},
-               {UnaryOp::inside, -0.5, 0.7, false}, {UnaryOp::affine, 1.5, -0.25, false}};
+  } cases[] = {{UnaryOp::neg, 0, 0, false},         {UnaryOp::exp, 0, 0, false},
+               {UnaryOp::log, 0, 0, true},          {UnaryOp::sqrt, 0, 0, true},
+               {UnaryOp::relu, 0, 0, false},        {UnaryOp::abs, 0, 0, false},
+               {UnaryOp::sign, 0, 0, false},        {UnaryOp::pow, 2.5, 0, true},
+               {UnaryOp::clamp, -0.5, 0.7, false},  {UnaryOp::inside, -0.5, 0.7, false},
+               {UnaryOp::affine, 1.5, -0.25, false}};
   for (const auto& c : cases) {
     const Pair& in = c.needs_positive ? xp : x;
     Pair out = empty_pair(in.cpu.shape(), dtype());
@@ -155,7 +155,8 @@ TEST_P(CudaParity, BinaryCompareWhereBroadcast) {
   const Pair a = seeded({4, 5}, 5, dtype());
   const Pair b = positive({5}, 6, dtype());
   const Tensor b_cpu = broadcast_rows(b.cpu, 4), b_gpu = broadcast_rows(b.gpu, 4);
-  for (BinaryOp op : {BinaryOp::add, BinaryOp::sub, BinaryOp::mul, BinaryOp::div}) {
+  for (BinaryOp op : {BinaryOp::add, BinaryOp::sub, BinaryOp::mul, BinaryOp::div,
+                      BinaryOp::add_relu, BinaryOp::relu_backward}) {
     Pair out = empty_pair({4, 5}, dtype());
     cpu::binary(op, a.cpu, b_cpu, out.cpu);
     cuda::binary(op, a.gpu, b_gpu, out.gpu);

@@ -90,6 +90,28 @@ TEST(ElementwiseGrad, KinkedUnaryOpsAwayFromTheKink) {
   expect_gradients_match([](const std::vector<Tensor>& in) { return abs(in[0]); }, {x});
 }
 
+TEST(ElementwiseGrad, AddReluAwayFromTheKinkWithBroadcasting) {
+  // |a| >= 0.5 and |b| < 0.1 here, so a + b keeps a's sign under the finite differences.
+  Tensor a = leaf_away_from_zero({4, 5}, 42, 0.5);
+  Tensor b = leaf({1, 5}, 43, 0.02);
+  for (double v : b.to_vector<double>()) ASSERT_LT(std::fabs(v), 0.1);
+  expect_gradients_match([](const std::vector<Tensor>& in) { return add_relu(in[0], in[1]); },
+                         {a, b});
+}
+
+TEST(ElementwiseGrad, AddReluEqualsReluOfTheSumExactly) {
+  const Tensor a0 = Tensor::randn({3, 4, 5}, 44), b0 = Tensor::randn({3, 4, 5}, 45);
+  const Tensor g = Tensor::randn({3, 4, 5}, 46);
+  std::vector<std::vector<float>> results[2];
+  for (int fused = 0; fused < 2; ++fused) {
+    Tensor a = a0.clone().set_requires_grad(true), b = b0.clone().set_requires_grad(true);
+    Tensor y = fused ? add_relu(a, b) : relu(a + b);
+    sum(y * g).backward();
+    for (const Tensor& t : {y, a.grad(), b.grad()}) results[fused].push_back(t.to_vector<float>());
+  }
+  EXPECT_EQ(results[1], results[0]);
+}
+
 TEST(ElementwiseGrad, Pow) {
   Tensor p = positive_leaf({3, 4}, 51);
   for (double exponent : {2.0, 3.0, 0.5}) {

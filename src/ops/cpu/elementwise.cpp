@@ -57,7 +57,6 @@ void unary(UnaryOp op, const Tensor& x, Tensor& out, double a, double b) {
       case UnaryOp::sqrt: return unary_loop<UnaryOp::sqrt>(px, po, n, ta, tb);
       case UnaryOp::relu: return unary_loop<UnaryOp::relu>(px, po, n, ta, tb);
       case UnaryOp::abs: return unary_loop<UnaryOp::abs>(px, po, n, ta, tb);
-      case UnaryOp::step: return unary_loop<UnaryOp::step>(px, po, n, ta, tb);
       case UnaryOp::sign: return unary_loop<UnaryOp::sign>(px, po, n, ta, tb);
       case UnaryOp::pow: return unary_loop<UnaryOp::pow>(px, po, n, ta, tb);
       case UnaryOp::clamp: return unary_loop<UnaryOp::clamp>(px, po, n, ta, tb);
@@ -104,6 +103,8 @@ void binary(BinaryOp op, const Tensor& a, const Tensor& b, Tensor& out) {
       case BinaryOp::sub: return binary_loop<BinaryOp::sub, T>(a, b, out);
       case BinaryOp::mul: return binary_loop<BinaryOp::mul, T>(a, b, out);
       case BinaryOp::div: return binary_loop<BinaryOp::div, T>(a, b, out);
+      case BinaryOp::add_relu: return binary_loop<BinaryOp::add_relu, T>(a, b, out);
+      case BinaryOp::relu_backward: return binary_loop<BinaryOp::relu_backward, T>(a, b, out);
     }
   });
 }

@@ -14,7 +14,6 @@ enum class UnaryOp : uint8_t {
   sqrt,
   relu,
   abs,
-  step,    // 1 where x > 0, else 0 (the derivative of relu)
   sign,    // -1, 0 or 1
   pow,     // x^a
   clamp,   // min(max(x, a), b)
@@ -22,7 +21,14 @@ enum class UnaryOp : uint8_t {
   affine,  // a*x + b
 };
 
-enum class BinaryOp : uint8_t { add, sub, mul, div };
+enum class BinaryOp : uint8_t {
+  add,
+  sub,
+  mul,
+  div,
+  add_relu,       // max(x + y, 0): a residual sum and its ReLU in one pass
+  relu_backward,  // x where y > 0, else 0: relu's backward from its output y, x the gradient
+};
 
 enum class CompareOp : uint8_t { gt, ge, lt, le, eq, ne };
 
@@ -35,7 +41,6 @@ KDUP_HD T unary_math(UnaryOp op, T x, T a, T b) {
     case UnaryOp::sqrt: return std::sqrt(x);
     case UnaryOp::relu: return x > T(0) ? x : T(0);
     case UnaryOp::abs: return x < T(0) ? -x : x;
-    case UnaryOp::step: return x > T(0) ? T(1) : T(0);
     case UnaryOp::sign: return x > T(0) ? T(1) : (x < T(0) ? T(-1) : T(0));
     case UnaryOp::pow: return std::pow(x, a);
     case UnaryOp::clamp: return x < a ? a : (x > b ? b : x);
@@ -52,6 +57,8 @@ KDUP_HD T binary_math(BinaryOp op, T x, T y) {
     case BinaryOp::sub: return x - y;
     case BinaryOp::mul: return x * y;
     case BinaryOp::div: return x / y;
+    case BinaryOp::add_relu: return x + y > T(0) ? x + y : T(0);
+    case BinaryOp::relu_backward: return y > T(0) ? x : T(0);
   }
   return x;
 }
