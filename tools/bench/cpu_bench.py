@@ -14,7 +14,7 @@ import subprocess
 WORKLOADS = [  # (label, arguments shared by both implementations)
     ("SimCLR step, ResNet-18, batch 128", ["--mode", "simclr", "--batch", "128", "--steps", "3"]),
     ("SimCLR step, width 0.25 (CPU configs), batch 128",
-     ["--mode", "simclr", "--width", "0.25", "--batch", "128", "--steps", "5"]),
+     ["--mode", "simclr", "--width", "0.25", "--batch", "128", "--steps", "10"]),
     ("supervised step, ResNet-18, batch 64", ["--mode", "supervised", "--batch", "64", "--steps", "3"]),
     ("eval forward, ResNet-18, batch 256", ["--mode", "eval", "--batch", "256", "--steps", "3"]),
     ("k-NN, 12,406 x 128, k = 200", ["--mode", "knn", "--n", "12406", "--dim", "128", "--k", "200",
