@@ -84,8 +84,12 @@ std::vector<std::shared_ptr<Node>> topological_order(const std::shared_ptr<Node>
   return {post_order.rbegin(), post_order.rend()};
 }
 
+// Gradients are kept dense: contiguous, or channels last as the CPU convolutions make them
+// (Tensor::is_channels_last), which the sums below preserve.
 void accumulate(std::shared_ptr<TensorImpl>& slot, const Tensor& gradient) {
-  if (!slot) slot = gradient.contiguous().impl_ptr();
+  const bool dense = gradient.is_contiguous() || gradient.is_channels_last();
+  if (!slot)
+    slot = (dense ? gradient : gradient.contiguous()).impl_ptr();
   else slot = add(Tensor(slot), gradient).impl_ptr();
 }
 

@@ -54,6 +54,12 @@ void check_batch_norm_arguments(const Tensor& x, const Tensor& gamma, const Tens
   }
 }
 
+// The kernels read contiguous NCHW, or, on the CPU, the channels-last layout the convolutions
+// write (Tensor::is_channels_last); the output and the input gradient share the input's layout.
+Tensor in_kernel_layout(const Tensor& x) {
+  return x.device() == Device::cpu && x.is_channels_last() ? x.detach() : x.detach().contiguous();
+}
+
 // Shapes that line a [C] vector up with x's channel dimension, and the dimensions to reduce.
 Shape channel_broadcast_shape(const Tensor& x) {
   return x.dim() == 2 ? Shape{1, x.shape()[1]} : Shape{1, x.shape()[1], 1, 1};
@@ -83,10 +89,10 @@ void update_running_stats(const Tensor& running_mean, const Tensor& running_var,
 Tensor batch_norm_train(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                         const Tensor& running_mean, const Tensor& running_var, double momentum,
                         double eps, bool relu) {
-  const Tensor xc = x.detach().contiguous(), gc = gamma.detach().contiguous();
+  const Tensor xc = in_kernel_layout(x), gc = gamma.detach().contiguous();
   const Tensor bc = beta.detach().contiguous();
   const int64_t channels = x.shape()[1];
-  Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
+  Tensor y = Tensor::empty_like(xc);
   Tensor mean = Tensor::empty({channels}, x.dtype(), x.device());
   Tensor invstd = Tensor::empty({channels}, x.dtype(), x.device());
   KDUP_DISPATCH(x.device(), batch_norm_forward_train, xc, gc, bc, eps, relu, y, mean, invstd);
@@ -98,10 +104,10 @@ Tensor batch_norm_train(const Tensor& x, const Tensor& gamma, const Tensor& beta
   const bool need_beta = beta.requires_grad();
   const Tensor relu_output = relu ? y.detach() : Tensor();  // detached: holds no graph node
   return record(relu ? kFusedOp : kOp, y, {x, gamma, beta}, [=](const Tensor& g) {
-    Tensor grad_x = Tensor::empty(xc.shape(), xc.dtype(), xc.device());
+    Tensor grad_x = Tensor::empty_like(xc);
     Tensor grad_gamma = Tensor::empty({channels}, xc.dtype(), xc.device());
     Tensor grad_beta = Tensor::empty({channels}, xc.dtype(), xc.device());
-    KDUP_DISPATCH(xc.device(), batch_norm_backward, g.contiguous(), relu_output, xc, gc, mean,
+    KDUP_DISPATCH(xc.device(), batch_norm_backward, g.in_layout_of(xc), relu_output, xc, gc, mean,
                   invstd, grad_x, grad_gamma, grad_beta);
     return std::vector<Tensor>{need_x ? grad_x : Tensor(), need_gamma ? grad_gamma : Tensor(),
                                need_beta ? grad_beta : Tensor()};
@@ -117,8 +123,8 @@ Tensor batch_norm_eval(const Tensor& x, const Tensor& gamma, const Tensor& beta,
   const bool need_graph = any_requires_grad({x, gamma, beta});
   if (relu && need_graph)  // gradients through evaluation mode are rare: no fused backward
     return kdup::relu(batch_norm_eval(x, gamma, beta, running_mean, running_var, eps, false));
-  const Tensor xc = x.detach().contiguous(), gc = gamma.detach().contiguous();
-  Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
+  const Tensor xc = in_kernel_layout(x), gc = gamma.detach().contiguous();
+  Tensor y = Tensor::empty_like(xc);
   KDUP_DISPATCH(x.device(), batch_norm_forward_eval, xc, gc, beta.detach().contiguous(),
                 running_mean.detach().contiguous(), running_var.detach().contiguous(), eps, relu,
                 y);

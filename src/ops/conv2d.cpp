@@ -2,6 +2,7 @@
 // kernels (data and weight) plus a sum for the bias.
 #include "autograd/node.h"
 #include "ops/checks.h"
+#include "ops/cpu/conv2d_paths.h"
 #include "ops/dispatch.h"
 #include "ops/nn.h"
 #include "ops/reduce.h"
@@ -11,6 +12,23 @@ namespace kdup {
 namespace {
 
 constexpr const char* kOp = "conv2d";
+
+// On the CPU, oneDNN's convolutions run channels last (Tensor::is_channels_last): they take
+// channels-last inputs as they are and write channels-last outputs, so activations stay in that
+// layout from layer to layer. Every other kernel (im2col, CUDA) reads and writes contiguous NCHW.
+bool runs_channels_last(const Tensor& x) {
+  return x.device() == Device::cpu && cpu::use_onednn_conv(x.dtype());
+}
+
+Tensor in_kernel_layout(const Tensor& t, bool channels_last) {
+  return channels_last && t.is_channels_last() ? t.detach() : t.detach().contiguous();
+}
+
+// An output the kernel overwrites (oneDNN) or accumulates into (the others: zeros).
+Tensor kernel_output(const Shape& shape, const Tensor& like, bool channels_last) {
+  return channels_last ? Tensor::empty_channels_last(shape, like.dtype(), like.device())
+                       : Tensor::zeros(shape, like.dtype(), like.device());
+}
 
 void check_conv_arguments(const Tensor& x, const Tensor& weight, const Tensor& bias,
                           int64_t stride, int64_t padding) {
@@ -50,23 +68,26 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t
   const Shape out_shape{x.shape()[0], weight.shape()[0],
                         window_output_size(x.shape()[2], k, stride, padding),
                         window_output_size(x.shape()[3], k, stride, padding)};
-  // The kernels read raw contiguous memory; the graph links to the original tensors.
-  const Tensor xc = x.detach().contiguous(), wc = weight.detach().contiguous();
+  // The kernels read raw memory in their layout; the graph links to the original tensors.
+  const bool channels_last = runs_channels_last(x);
+  const Tensor xc = in_kernel_layout(x, channels_last), wc = weight.detach().contiguous();
   const Tensor bc = bias.defined() ? bias.detach().contiguous() : Tensor();
-  Tensor y = Tensor::empty(out_shape, x.dtype(), x.device());
+  Tensor y = channels_last ? Tensor::empty_channels_last(out_shape, x.dtype(), x.device())
+                           : Tensor::empty(out_shape, x.dtype(), x.device());
   KDUP_DISPATCH(x.device(), conv2d_forward, xc, wc, bc, p, y);
 
   const bool need_x = x.requires_grad(), need_w = weight.requires_grad();
   const bool need_b = bias.defined() && bias.requires_grad();
   return record(kOp, y, {x, weight, bias}, [=](const Tensor& g) {
-    const Tensor gc = g.contiguous();
+    const Tensor gc = in_kernel_layout(g, channels_last);
     Tensor grad_x, grad_w, grad_b;
     if (need_x) {
-      grad_x = Tensor::zeros(xc.shape(), xc.dtype(), xc.device());
+      grad_x = kernel_output(xc.shape(), xc, channels_last);
       KDUP_DISPATCH(gc.device(), conv2d_backward_data, gc, wc, p, grad_x);
     }
     if (need_w) {
-      grad_w = Tensor::zeros(wc.shape(), wc.dtype(), wc.device());
+      grad_w = channels_last ? Tensor::empty(wc.shape(), wc.dtype(), wc.device())
+                             : Tensor::zeros(wc.shape(), wc.dtype(), wc.device());
       KDUP_DISPATCH(gc.device(), conv2d_backward_weight, xc, gc, p, grad_w);
     }
     // y[n, co, h, w] gets bias[co] once per (n, h, w).

@@ -86,6 +86,13 @@ Tensor Tensor::contiguous() const {
   return clone();
 }
 
+Tensor Tensor::in_layout_of(const Tensor& like) const {
+  if (strides() == like.strides()) return detach();
+  Tensor out = Tensor::empty_like(like);
+  KDUP_DISPATCH(device(), copy, *this, out);
+  return out;
+}
+
 Tensor Tensor::to(DType target) const {
   if (target == dtype()) return *this;
   Tensor out = Tensor::empty(shape(), target, device());

@@ -29,6 +29,19 @@ Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
   return Tensor(std::move(impl));
 }
 
+Tensor Tensor::empty_channels_last(const Shape& shape, DType dtype, Device device) {
+  KDUP_CHECK(shape.size() == 4, "empty_channels_last: shape " << shape_str(shape) << " is not 4-D");
+  Tensor t = empty(shape, dtype, device);
+  t.impl_->strides = channels_last_strides(shape);
+  return t;
+}
+
+Tensor Tensor::empty_like(const Tensor& t) {
+  return t.is_channels_last() && !t.is_contiguous()
+             ? empty_channels_last(t.shape(), t.dtype(), t.device())
+             : empty(t.shape(), t.dtype(), t.device());
+}
+
 Tensor Tensor::full(const Shape& shape, double value, DType dtype, Device device) {
   Tensor t = empty(shape, dtype, device);
   KDUP_DISPATCH(device, fill, t, value);
@@ -96,6 +109,16 @@ bool Tensor::is_contiguous() const {
   for (size_t i = shape().size(); i-- > 0;) {
     if (shape()[i] != 1 && strides()[i] != expected) return false;
     expected *= shape()[i];
+  }
+  return true;
+}
+
+bool Tensor::is_channels_last() const {
+  if (dim() != 4) return false;
+  int64_t expected = 1;
+  for (int64_t d : {1, 3, 2, 0}) {  // innermost first: C, W, H, N
+    if (shape()[d] != 1 && strides()[d] != expected) return false;
+    expected *= shape()[d];
   }
   return true;
 }

@@ -32,6 +32,10 @@ class Tensor {
 
   // ---- factories -----------------------------------------------------------
   static Tensor empty(const Shape& shape, DType dtype = DType::f32, Device device = Device::cpu);
+  // An uninitialised [N, C, H, W] tensor stored channels last (see is_channels_last).
+  static Tensor empty_channels_last(const Shape& shape, DType dtype, Device device);
+  // An uninitialised tensor of t's shape, dtype and device, channels last when t is.
+  static Tensor empty_like(const Tensor& t);
   static Tensor zeros(const Shape& shape, DType dtype = DType::f32, Device device = Device::cpu);
   static Tensor ones(const Shape& shape, DType dtype = DType::f32, Device device = Device::cpu);
   static Tensor full(const Shape& shape, double value, DType dtype = DType::f32,
@@ -57,6 +61,10 @@ class Tensor {
   DType dtype() const { return impl_->dtype; }
   Device device() const { return impl_->storage->device(); }
   bool is_contiguous() const;
+  // A 4-D [N, C, H, W] tensor whose memory runs N, H, W, C: the layout the CPU convolutions read
+  // and write, kept by the ops that follow them (batch norm, residual sums, ReLU) so that no
+  // layout conversion runs between layers. Size-1 dimensions are ignored, as in is_contiguous.
+  bool is_channels_last() const;
   TensorImpl* impl() const { return impl_.get(); }
   const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
   bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
@@ -81,6 +89,8 @@ class Tensor {
   Tensor t() const { return transpose(0, 1); }
   Tensor slice(int64_t dim, int64_t start, int64_t end) const;
   Tensor contiguous() const;
+  // This tensor when its strides are like's, else a copy laid out as like (no autograd).
+  Tensor in_layout_of(const Tensor& like) const;
   Tensor to(Device device) const;
   Tensor to(DType dtype) const;
   Tensor clone() const;

@@ -1,13 +1,13 @@
 // CPU 2-D convolution through oneDNN, the fast path for float32 (compiled when the build has
-// oneDNN). Tensors stay in kdup's plain NCHW / OIHW layouts; oneDNN picks its own (blocked) layouts
-// for the computation, and the data is reordered in and out around each primitive. Primitive
-// descriptors are built once per geometry and cached; the im2col reference in conv2d.cpp defines
-// the results these must match (tests/ops/conv2d_onednn_test.cpp).
-#include <oneapi/dnnl/dnnl.hpp>
-
+// oneDNN). The primitives compute on channels-last activations (NHWC) and let oneDNN pick the
+// weights' layout: a channels-last tensor (Tensor::is_channels_last; what the conv op allocates)
+// is used in place, a contiguous NCHW one is reordered in or out, and so are the OIHW weights.
+// Primitive descriptors are built once per geometry and cached; the im2col reference in
+// conv2d.cpp defines the results these must match (tests/ops/conv2d_onednn_test.cpp).
 #include <array>
 #include <map>
 #include <mutex>
+#include <oneapi/dnnl/dnnl.hpp>
 
 #include "ops/cpu/conv2d_paths.h"
 
@@ -32,6 +32,8 @@ memory::desc any(const Shape& s) {
   return memory::desc(dims_of(s), memory::data_type::f32, memory::format_tag::any);
 }
 
+memory::desc nhwc(const Shape& s) { return plain(s, memory::format_tag::nhwc); }
+
 // The three primitive descriptors of one convolution geometry.
 struct ConvPrimitives {
   dnnl::convolution_forward::primitive_desc forward;
@@ -45,17 +47,18 @@ ConvPrimitives make_primitives(const Shape& x, const Shape& w, const Shape& y, C
   const auto algo = dnnl::algorithm::convolution_direct;
   const memory::desc bias = plain({w[0]}, memory::format_tag::x);
   auto forward_desc =
-      with_bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, any(x),
-                                                  any(w), bias, any(y), strides, padding, padding)
-                : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, any(x),
-                                                  any(w), any(y), strides, padding, padding);
+      with_bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, nhwc(x),
+                                                  any(w), bias, nhwc(y), strides, padding, padding)
+                : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, nhwc(x),
+                                                  any(w), nhwc(y), strides, padding, padding);
   ConvPrimitives prims;
   prims.forward = dnnl::convolution_forward::primitive_desc(forward_desc, engine());
   prims.backward_data = dnnl::convolution_backward_data::primitive_desc(
-      dnnl::convolution_backward_data::desc(algo, any(x), any(w), any(y), strides, padding, padding),
+      dnnl::convolution_backward_data::desc(algo, nhwc(x), any(w), nhwc(y), strides, padding,
+                                            padding),
       engine(), prims.forward);
   prims.backward_weights = dnnl::convolution_backward_weights::primitive_desc(
-      dnnl::convolution_backward_weights::desc(algo, any(x), any(w), any(y), strides, padding,
+      dnnl::convolution_backward_weights::desc(algo, nhwc(x), any(w), nhwc(y), strides, padding,
                                                padding),
       engine(), prims.forward);
   return prims;
@@ -70,7 +73,8 @@ ConvPrimitives& primitives_for(const Shape& x, const Shape& w, const Shape& y, C
   const Key key{x[0], x[1], x[2], x[3], w[0], w[2], w[3], p.stride, p.padding, with_bias, 0};
   std::lock_guard<std::mutex> lock(mutex);
   auto found = cache.find(key);
-  if (found == cache.end()) found = cache.emplace(key, make_primitives(x, w, y, p, with_bias)).first;
+  if (found == cache.end())
+    found = cache.emplace(key, make_primitives(x, w, y, p, with_bias)).first;
   return found->second;
 }
 
@@ -92,19 +96,25 @@ memory wrap(const Tensor& t, memory::format_tag tag) {
   return memory(plain(t.shape(), tag), engine(), const_cast<void*>(t.raw_data()));
 }
 
+// An activation as it lies: channels last, or contiguous NCHW.
+memory wrap_activation(const Tensor& t) {
+  const bool nhwc = t.is_channels_last() && !t.is_contiguous();
+  return wrap(t, nhwc ? memory::format_tag::nhwc : memory::format_tag::nchw);
+}
+
 }  // namespace
 
 void conv2d_forward_onednn(const Tensor& x, const Tensor& weight, const Tensor& bias,
                            Conv2dParams p, Tensor& y) {
   ConvPrimitives& prims = primitives_for(x.shape(), weight.shape(), y.shape(), p, bias.defined());
   dnnl::stream s(engine());
-  memory user_src = wrap(x, memory::format_tag::nchw), user_dst = wrap(y, memory::format_tag::nchw);
+  memory user_src = wrap_activation(x), user_dst = wrap_activation(y);
   memory user_weights = wrap(weight, memory::format_tag::oihw);
   memory src = in_layout(user_src, prims.forward.src_desc(), s, true);
   memory weights = in_layout(user_weights, prims.forward.weights_desc(), s, true);
   memory dst = in_layout(user_dst, prims.forward.dst_desc(), s, false);
-  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights},
-                                       {DNNL_ARG_DST, dst}};
+  std::unordered_map<int, memory> args{
+      {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}};
   if (bias.defined()) args.insert({DNNL_ARG_BIAS, wrap(bias, memory::format_tag::x)});
   dnnl::convolution_forward(prims.forward).execute(s, args);
   to_user(dst, user_dst, s);
@@ -115,14 +125,15 @@ void conv2d_backward_data_onednn(const Tensor& grad_y, const Tensor& weight, Con
                                  Tensor& grad_x) {
   ConvPrimitives& prims = primitives_for(grad_x.shape(), weight.shape(), grad_y.shape(), p, false);
   dnnl::stream s(engine());
-  memory user_diff_dst = wrap(grad_y, memory::format_tag::nchw);
+  memory user_diff_dst = wrap_activation(grad_y);
   memory user_weights = wrap(weight, memory::format_tag::oihw);
-  memory user_diff_src = wrap(grad_x, memory::format_tag::nchw);
+  memory user_diff_src = wrap_activation(grad_x);
   memory diff_dst = in_layout(user_diff_dst, prims.backward_data.diff_dst_desc(), s, true);
   memory weights = in_layout(user_weights, prims.backward_data.weights_desc(), s, true);
   memory diff_src = in_layout(user_diff_src, prims.backward_data.diff_src_desc(), s, false);
   dnnl::convolution_backward_data(prims.backward_data)
-      .execute(s, {{DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_WEIGHTS, weights},
+      .execute(s, {{DNNL_ARG_DIFF_DST, diff_dst},
+                   {DNNL_ARG_WEIGHTS, weights},
                    {DNNL_ARG_DIFF_SRC, diff_src}});
   to_user(diff_src, user_diff_src, s);
   s.wait();
@@ -132,15 +143,16 @@ void conv2d_backward_weight_onednn(const Tensor& x, const Tensor& grad_y, Conv2d
                                    Tensor& grad_weight) {
   ConvPrimitives& prims = primitives_for(x.shape(), grad_weight.shape(), grad_y.shape(), p, false);
   dnnl::stream s(engine());
-  memory user_src = wrap(x, memory::format_tag::nchw);
-  memory user_diff_dst = wrap(grad_y, memory::format_tag::nchw);
+  memory user_src = wrap_activation(x);
+  memory user_diff_dst = wrap_activation(grad_y);
   memory user_diff_weights = wrap(grad_weight, memory::format_tag::oihw);
   memory src = in_layout(user_src, prims.backward_weights.src_desc(), s, true);
   memory diff_dst = in_layout(user_diff_dst, prims.backward_weights.diff_dst_desc(), s, true);
   memory diff_weights =
       in_layout(user_diff_weights, prims.backward_weights.diff_weights_desc(), s, false);
   dnnl::convolution_backward_weights(prims.backward_weights)
-      .execute(s, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, diff_dst},
+      .execute(s, {{DNNL_ARG_SRC, src},
+                   {DNNL_ARG_DIFF_DST, diff_dst},
                    {DNNL_ARG_DIFF_WEIGHTS, diff_weights}});
   to_user(diff_weights, user_diff_weights, s);
   s.wait();

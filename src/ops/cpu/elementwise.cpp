@@ -66,6 +66,13 @@ void unary(UnaryOp op, const Tensor& x, Tensor& out, double a, double b) {
   });
 }
 
+// Whether t (of out's shape) lies in memory exactly as out does, both dense: contiguous, or
+// channels last (Tensor::is_channels_last).
+static bool same_dense_layout(const Tensor& t, const Tensor& out) {
+  if (t.is_contiguous() && out.is_contiguous()) return true;
+  return t.strides() == out.strides() && out.is_channels_last();
+}
+
 // Applies f(a_element, b_element) -> out_element over views broadcast to out's shape.
 template <class A, class B, class O, class F>
 static void map_broadcast(const Tensor& a, const Tensor& b, Tensor& out, F f) {
@@ -73,11 +80,12 @@ static void map_broadcast(const Tensor& a, const Tensor& b, Tensor& out, F f) {
   const B* pb = b.data<B>();
   O* po = out.data<O>();
   const int64_t n = out.numel();
-  if (a.is_contiguous() && b.is_contiguous()) {  // same shape, dense: one flat loop
+  if (same_dense_layout(a, out) && same_dense_layout(b, out)) {  // one flat loop
 #pragma omp parallel for if (n > kParallelGrain)
     for (int64_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[i]);
     return;
   }
+  KDUP_CHECK(out.is_contiguous(), "binary: a channels-last output needs operands laid out alike");
   const int64_t rows = row_count(out), len = row_length(out);
   const int64_t sa = row_stride(a), sb = row_stride(b);
 #pragma omp parallel for if (n > kParallelGrain)
