@@ -24,10 +24,12 @@ Tensor in_kernel_layout(const Tensor& t, bool channels_last) {
   return channels_last && t.is_channels_last() ? t.detach() : t.detach().contiguous();
 }
 
-// An output the kernel overwrites (oneDNN) or accumulates into (the others: zeros).
-Tensor kernel_output(const Shape& shape, const Tensor& like, bool channels_last) {
-  return channels_last ? Tensor::empty_channels_last(shape, like.dtype(), like.device())
-                       : Tensor::zeros(shape, like.dtype(), like.device());
+// A buffer for a kernel's result: oneDNN (the channels-last path) overwrites it, and writes
+// activations channels last; the other kernels accumulate into zeros.
+Tensor kernel_output(const Shape& shape, const Tensor& like, bool channels_last, bool activation) {
+  if (!channels_last) return Tensor::zeros(shape, like.dtype(), like.device());
+  return activation ? Tensor::empty_channels_last(shape, like.dtype(), like.device())
+                    : Tensor::empty(shape, like.dtype(), like.device());
 }
 
 void check_conv_arguments(const Tensor& x, const Tensor& weight, const Tensor& bias,
@@ -72,7 +74,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t
   const bool channels_last = runs_channels_last(x);
   const Tensor xc = in_kernel_layout(x, channels_last), wc = weight.detach().contiguous();
   const Tensor bc = bias.defined() ? bias.detach().contiguous() : Tensor();
-  Tensor y = channels_last ? Tensor::empty_channels_last(out_shape, x.dtype(), x.device())
+  Tensor y = channels_last ? kernel_output(out_shape, x, true, true)
                            : Tensor::empty(out_shape, x.dtype(), x.device());
   KDUP_DISPATCH(x.device(), conv2d_forward, xc, wc, bc, p, y);
 
@@ -82,12 +84,11 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t
     const Tensor gc = in_kernel_layout(g, channels_last);
     Tensor grad_x, grad_w, grad_b;
     if (need_x) {
-      grad_x = kernel_output(xc.shape(), xc, channels_last);
+      grad_x = kernel_output(xc.shape(), xc, channels_last, true);
       KDUP_DISPATCH(gc.device(), conv2d_backward_data, gc, wc, p, grad_x);
     }
     if (need_w) {
-      grad_w = channels_last ? Tensor::empty(wc.shape(), wc.dtype(), wc.device())
-                             : Tensor::zeros(wc.shape(), wc.dtype(), wc.device());
+      grad_w = kernel_output(wc.shape(), wc, channels_last, false);
       KDUP_DISPATCH(gc.device(), conv2d_backward_weight, xc, gc, p, grad_w);
     }
     // y[n, co, h, w] gets bias[co] once per (n, h, w).
