@@ -91,7 +91,8 @@ __global__ void forward_eval_kernel(const T* x, const T* gamma, const T* beta,
 // dL/dy at `at`: after a fused ReLU (relu_output given), only where the output is positive.
 template <class T>
 __device__ double masked_grad(const T* grad_y, const T* relu_output, int64_t at) {
-  return relu_output && !(relu_output[at] > T(0)) ? 0.0 : static_cast<double>(grad_y[at]);
+  return relu_output ? batch_norm_relu_grad<double>(grad_y[at], relu_output[at])
+                     : static_cast<double>(grad_y[at]);
 }
 
 // The two sums of the backward, reduced together.

@@ -52,6 +52,18 @@ inline void expect_close(const std::vector<double>& actual, const std::vector<do
         << what << " element " << i;
 }
 
+// The largest |a - b| over the elements, relative to the largest |b|: how two computations of the
+// same tensor that add in different orders (oneDNN against im2col, two layouts) differ.
+inline double normalised_error(const Tensor& a, const Tensor& b) {
+  std::vector<double> x = a.to_vector<double>(), y = b.to_vector<double>();
+  double diff = 0, scale = 1e-30;
+  for (size_t i = 0; i < x.size(); ++i) {
+    diff = std::max(diff, std::abs(x[i] - y[i]));
+    scale = std::max(scale, std::abs(y[i]));
+  }
+  return diff / scale;
+}
+
 // Expects f() to throw kdup::Error whose message contains every fragment.
 template <class F>
 void expect_error(F f, const std::vector<std::string>& fragments) {

@@ -153,24 +153,27 @@ Tensor batch_norm_eval(const Tensor& x, const Tensor& gamma, const Tensor& beta,
   });
 }
 
+Tensor batch_norm_op(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                     const Tensor& running_mean, const Tensor& running_var, bool training,
+                     double momentum, double eps, bool relu) {
+  check_batch_norm_arguments(x, gamma, beta, running_mean, running_var, training, momentum, eps);
+  if (training)
+    return batch_norm_train(x, gamma, beta, running_mean, running_var, momentum, eps, relu);
+  return batch_norm_eval(x, gamma, beta, running_mean, running_var, eps, relu);
+}
+
 }  // namespace
 
 Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                   const Tensor& running_mean, const Tensor& running_var, bool training,
                   double momentum, double eps) {
-  check_batch_norm_arguments(x, gamma, beta, running_mean, running_var, training, momentum, eps);
-  if (training)
-    return batch_norm_train(x, gamma, beta, running_mean, running_var, momentum, eps, false);
-  return batch_norm_eval(x, gamma, beta, running_mean, running_var, eps, false);
+  return batch_norm_op(x, gamma, beta, running_mean, running_var, training, momentum, eps, false);
 }
 
 Tensor batch_norm_relu(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                        const Tensor& running_mean, const Tensor& running_var, bool training,
                        double momentum, double eps) {
-  check_batch_norm_arguments(x, gamma, beta, running_mean, running_var, training, momentum, eps);
-  if (training)
-    return batch_norm_train(x, gamma, beta, running_mean, running_var, momentum, eps, true);
-  return batch_norm_eval(x, gamma, beta, running_mean, running_var, eps, true);
+  return batch_norm_op(x, gamma, beta, running_mean, running_var, training, momentum, eps, true);
 }
 
 }  // namespace kdup

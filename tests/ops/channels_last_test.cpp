@@ -3,9 +3,6 @@
 // contiguous NCHW path computes.
 #include <omp.h>
 
-#include <algorithm>
-#include <cmath>
-
 #include "ops/cpu/conv2d_paths.h"
 #include "ops/kernels.h"
 #include "test_util.h"
@@ -15,16 +12,6 @@ namespace {
 
 Tensor channels_last_copy(const Tensor& x) {
   return x.in_layout_of(Tensor::empty_channels_last(x.shape(), x.dtype(), x.device()));
-}
-
-double max_relative_error(const Tensor& a, const Tensor& b) {
-  std::vector<double> x = a.to_vector<double>(), y = b.to_vector<double>();
-  double diff = 0, scale = 1e-30;
-  for (size_t i = 0; i < x.size(); ++i) {
-    diff = std::max(diff, std::abs(x[i] - y[i]));
-    scale = std::max(scale, std::abs(y[i]));
-  }
-  return diff / scale;
 }
 
 TEST(ChannelsLast, StridesAndPredicates) {
@@ -70,7 +57,7 @@ TEST(ChannelsLast, BatchNormKernelsMatchTheContiguousOnes) {
     };
     const std::vector<Tensor> reference = run(x, gy), ours = run(x_cl, gy_cl);
     for (size_t i = 0; i < ours.size(); ++i) {
-      EXPECT_LT(max_relative_error(ours[i], reference[i]), 1e-5) << "output " << i;
+      EXPECT_LT(test::normalised_error(ours[i], reference[i]), 1e-5) << "output " << i;
       if (ours[i].dim() == 4) EXPECT_TRUE(ours[i].is_channels_last()) << "output " << i;
     }
     const int threads = omp_get_max_threads();
@@ -115,7 +102,7 @@ TEST(ChannelsLast, ConvolutionChainMatchesTheContiguousPath) {
   };
   const std::vector<Tensor> reference = run(false), ours = run(true);
   for (size_t i = 0; i < ours.size(); ++i)
-    EXPECT_LT(max_relative_error(ours[i], reference[i]), 1e-4) << "result " << i;
+    EXPECT_LT(test::normalised_error(ours[i], reference[i]), 1e-4) << "result " << i;
 }
 
 }  // namespace

@@ -5,15 +5,7 @@
 namespace kdup {
 namespace {
 
-double normalised_error(const Tensor& a, const Tensor& b) {
-  std::vector<double> x = a.to_vector<double>(), y = b.to_vector<double>();
-  double diff = 0, scale = 1e-30;
-  for (size_t i = 0; i < x.size(); ++i) {
-    diff = std::max(diff, std::abs(x[i] - y[i]));
-    scale = std::max(scale, std::abs(y[i]));
-  }
-  return diff / scale;
-}
+using test::normalised_error;
 
 struct Geometry {
   int64_t batch, in, out, side, kernel, stride, padding;

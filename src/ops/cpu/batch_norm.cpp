@@ -12,6 +12,7 @@
 #include "ops/cpu/batch_norm_channels_last.h"
 #include "ops/cpu/strided.h"
 #include "ops/kernels.h"
+#include "ops/math/batch_norm_math.h"
 
 namespace kdup::cpu {
 
@@ -129,12 +130,6 @@ void batch_norm_forward_eval(const Tensor& x, const Tensor& gamma, const Tensor&
 
 namespace {
 
-// dL/dy after a fused ReLU with output r: g where r > 0, else 0.
-template <class T>
-inline T relu_masked(T g, T r) {
-  return r > T(0) ? g : T(0);
-}
-
 // Training-mode backward. With g_i = dL/dy_i over the M values of a channel:
 //   dL/dbeta  = sum_i g_i
 //   dL/dgamma = sum_i g_i * xhat_i
@@ -156,7 +151,7 @@ void batch_norm_backward(const T* pgy, const T* pr, const T* px, const T* pg, co
       const T* xr = px + l.offset(n, c);
 #pragma omp simd reduction(+ : sum_g, sum_g_xhat)
       for (int64_t s = 0; s < l.spatial; ++s) {
-        const T g = Relu ? relu_masked(gr[s], rr[s]) : gr[s];
+        const T g = Relu ? batch_norm_relu_grad(gr[s], rr[s]) : gr[s];
         sum_g += g;
         sum_g_xhat += g * ((xr[s] - m) * inv);
       }
@@ -174,7 +169,7 @@ void batch_norm_backward(const T* pgy, const T* pr, const T* px, const T* pg, co
       T* gxr = pgx + l.offset(n, c);
 #pragma omp simd
       for (int64_t s = 0; s < l.spatial; ++s) {
-        const T g = Relu ? relu_masked(gr[s], rr[s]) : gr[s];
+        const T g = Relu ? batch_norm_relu_grad(gr[s], rr[s]) : gr[s];
         gxr[s] = static_cast<T>(a * static_cast<double>(g) + b * static_cast<double>(xr[s]) + d);
       }
     }

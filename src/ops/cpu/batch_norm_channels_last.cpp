@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ops/cpu/strided.h"
+#include "ops/math/batch_norm_math.h"
 
 namespace kdup::cpu {
 
@@ -65,12 +66,6 @@ void scale_shift_rows(bool relu, const Rows& l, const T* x, const std::vector<do
     scale_shift_rows<false>(l, x, scale.data(), shift.data(), y);
 }
 
-// dL/dy after a fused ReLU with output r: g where r > 0, else 0.
-template <class T>
-inline T relu_masked(T g, T r) {
-  return r > T(0) ? g : T(0);
-}
-
 // The backward of batch_norm.cpp on rows; pr is the fused ReLU's output when Relu.
 template <bool Relu, class T>
 void backward_rows(const Rows& l, const T* pgy, const T* pr, const T* px, const T* pg,
@@ -83,7 +78,7 @@ void backward_rows(const Rows& l, const T* pgy, const T* pr, const T* px, const 
     const T* xr = px + r * C;
 #pragma omp simd
     for (int64_t c = 0; c < C; ++c) {
-      const T g = Relu ? relu_masked(gr[c], rr[c]) : gr[c];
+      const T g = Relu ? batch_norm_relu_grad(gr[c], rr[c]) : gr[c];
       acc[c] += g;
       acc[C + c] += g * ((xr[c] - static_cast<double>(pmean[c])) * pinvstd[c]);
     }
@@ -108,7 +103,7 @@ void backward_rows(const Rows& l, const T* pgy, const T* pr, const T* px, const 
     T* gxr = pgx + r * C;
 #pragma omp simd
     for (int64_t c = 0; c < C; ++c) {
-      const T g = Relu ? relu_masked(gr[c], rr[c]) : gr[c];
+      const T g = Relu ? batch_norm_relu_grad(gr[c], rr[c]) : gr[c];
       gxr[c] =
           static_cast<T>(a[c] * static_cast<double>(g) + b[c] * static_cast<double>(xr[c]) + d[c]);
     }

@@ -35,4 +35,10 @@ KDUP_HD T batch_norm_grad_input(T grad_y, T xhat, T gamma, T invstd, int64_t cou
   return gamma * invstd / m * (m * grad_y - sum_grad - xhat * sum_grad_xhat);
 }
 
+// dL/dy after a fused ReLU with output r = relu(y): g where r > 0, else 0.
+template <class T>
+KDUP_HD T batch_norm_relu_grad(T grad, T relu_output) {
+  return relu_output > T(0) ? grad : T(0);
+}
+
 }  // namespace kdup
