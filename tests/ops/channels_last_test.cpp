@@ -81,6 +81,18 @@ TEST(ChannelsLast, SumsKeepTheLayoutWhenBothOperandsHaveIt) {
   EXPECT_EQ(mixed.to_vector<float>(), (a + b).to_vector<float>());
 }
 
+TEST(ChannelsLast, AveragePoolingReadsItAndHandsTheGradientBackInIt) {
+  const Tensor x = Tensor::randn({3, 4, 5, 6}, 13), g = Tensor::randn({3, 4}, 14);
+  Tensor x_cl = channels_last_copy(x).set_requires_grad(true);
+  Tensor x_plain = x.clone().set_requires_grad(true);
+  const Tensor y_cl = global_avg_pool2d(x_cl), y_plain = global_avg_pool2d(x_plain);
+  EXPECT_LT(test::normalised_error(y_cl, y_plain), 1e-6);
+  sum(y_cl * g).backward();
+  sum(y_plain * g).backward();
+  EXPECT_TRUE(x_cl.grad().is_channels_last());
+  EXPECT_LT(test::normalised_error(x_cl.grad(), x_plain.grad()), 1e-6);
+}
+
 // A residual block's pattern (conv, batch norm + ReLU, conv, residual sum + ReLU, then a pooled
 // head), its gradients summed where the block's input is used twice: on oneDNN's channels-last
 // path against the im2col (contiguous) path.
