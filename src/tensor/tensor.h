@@ -62,7 +62,7 @@ class Tensor {
   Device device() const { return impl_->storage->device(); }
   bool is_contiguous() const;
   // A 4-D [N, C, H, W] tensor whose memory runs N, H, W, C: the layout the CPU convolutions read
-  // and write, kept by the ops that follow them (batch norm, residual sums, ReLU) so that no
+  // and write, kept by the ops that follow them (batch norm, residual sums, pooling) so that no
   // layout conversion runs between layers. Size-1 dimensions are ignored, as in is_contiguous.
   bool is_channels_last() const;
   TensorImpl* impl() const { return impl_.get(); }
@@ -89,7 +89,8 @@ class Tensor {
   Tensor t() const { return transpose(0, 1); }
   Tensor slice(int64_t dim, int64_t start, int64_t end) const;
   Tensor contiguous() const;
-  // This tensor when its strides are like's, else a copy laid out as like (no autograd).
+  // This tensor when its strides are like's, else a copy that is channels last when like is and
+  // contiguous otherwise (no autograd).
   Tensor in_layout_of(const Tensor& like) const;
   Tensor to(Device device) const;
   Tensor to(DType dtype) const;
