@@ -3,6 +3,7 @@
 #include "autograd/grad_mode.h"
 #include "ops/dispatch.h"
 #include "ops/elementwise.h"
+#include "tensor/storage.h"
 
 namespace kdup {
 
@@ -21,6 +22,7 @@ void check_parameter(const Tensor& p) {
 
 SGD::SGD(std::vector<ParamGroup> groups, double lr, double momentum, bool nesterov)
     : groups_(std::move(groups)), momentum_(momentum), nesterov_(nesterov) {
+  keep_freed_cpu_memory();  // training steps reuse their buffers (tensor/storage.h)
   set_lr(lr);
   KDUP_CHECK(momentum >= 0, "SGD: momentum " << momentum << " is negative");
   KDUP_CHECK(!nesterov || momentum > 0, "SGD: Nesterov momentum needs a momentum above 0");

@@ -9,12 +9,6 @@
 
 namespace kdup {
 
-// Buffer reuse across steps: a training step frees and allocates the same large buffers every
-// time. glibc hands blocks above its mmap threshold (128 KiB, rising to 32 MiB at most) back to
-// the kernel on free and trims the heap's top, so the next step page-faults all of that memory in
-// again (about 12% of a CPU-scale step). With the threshold and the trim point out of the way,
-// freed blocks stay in glibc's free lists and the next step reuses them; the process keeps its
-// peak, which a training step reaches every step anyway. Set once, before the first tensor.
 void keep_freed_cpu_memory() {
   static const bool kept = [] {
     return mallopt(M_MMAP_THRESHOLD, 1 << 30) == 1 && mallopt(M_TRIM_THRESHOLD, -1) == 1;
@@ -23,7 +17,6 @@ void keep_freed_cpu_memory() {
 }
 
 void* cpu_allocate(size_t bytes) {
-  keep_freed_cpu_memory();
   const size_t alignment = 64;
   size_t rounded = (bytes + alignment - 1) / alignment * alignment;
   if (rounded == 0) rounded = alignment;

@@ -1,7 +1,8 @@
-// CPU storage: freed buffers stay with the allocator for the next step instead of going back to
-// the kernel (see keep_freed_cpu_memory in storage.cpp).
+// CPU storage: once training is under way (an SGD optimizer exists), freed buffers stay with the
+// allocator for the next step instead of going back to the kernel (keep_freed_cpu_memory).
 #include <malloc.h>
 
+#include "nn/sgd.h"
 #include "test_util.h"
 
 namespace kdup {
@@ -9,7 +10,7 @@ namespace {
 
 TEST(CpuStorage, AFreedLargeBufferStaysInTheHeapForReuse) {
   const size_t bytes = size_t{64} << 20;  // above glibc's largest default mmap threshold (32 MiB)
-  { Tensor warm = Tensor::empty({1}); }   // the policy is set before the first buffer
+  SGD sgd({{{Tensor::zeros({2}).set_requires_grad(true)}}}, 0.1);  // training is under way
   const size_t free_before = mallinfo2().fordblks;
   { Tensor big = Tensor::empty({static_cast<int64_t>(bytes / sizeof(float))}); }
   EXPECT_GE(mallinfo2().fordblks, free_before + bytes)
