@@ -99,9 +99,6 @@ void run_network(const Options& o, Device device) {
     classifier = (Tensor::randn({10, model.backbone().feature_dim()}, 3) * 0.01).to(device);
   }
   classifier.set_requires_grad(true);
-  std::vector<Tensor> params = model.parameters();
-  params.push_back(classifier);
-  SGD sgd({{params, 1e-4}}, 0.1, 0.9);
   const Tensor x1 = Tensor::randn({o.batch, 3, 32, 32}, 1).to(device);
   const Tensor x2 = Tensor::randn({o.batch, 3, 32, 32}, 2).to(device);
   std::vector<int64_t> label_values(o.batch);
@@ -118,6 +115,9 @@ void run_network(const Options& o, Device device) {
     report(o, seconds, static_cast<double>(o.batch), forward_flops * o.batch);
     return;
   }
+  std::vector<Tensor> params = model.parameters();
+  params.push_back(classifier);
+  SGD sgd({{params, 1e-4}}, 0.1, 0.9);  // only training makes an optimizer (tensor/storage.h)
   auto seconds = time_steps(o, device, [&] {
     sgd.zero_grad();
     Tensor loss = o.mode == "simclr"
