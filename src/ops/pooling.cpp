@@ -42,9 +42,9 @@ Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t paddi
   check_rank(op, x, 4, "the input [N, C, H, W]");
   KDUP_CHECK(kernel >= 1, op << ": kernel must be at least 1, got " << kernel);
   KDUP_CHECK(stride >= 1, op << ": stride must be at least 1, got " << stride);
-  KDUP_CHECK(
-      padding >= 0 && padding <= kernel / 2,
-      op << ": padding must lie in [0, kernel / 2] = [0, " << kernel / 2 << "], got " << padding);
+  KDUP_CHECK(padding >= 0 && padding <= kernel / 2,
+             op << ": padding must lie in [0, kernel / 2] = [0, " << kernel / 2 << "], got "
+                << padding);
   const Shape& xs = x.shape();
   KDUP_CHECK(xs[2] + 2 * padding >= kernel && xs[3] + 2 * padding >= kernel,
              op << ": output size would be below 1: input " << shape_str(xs) << " with padding "
