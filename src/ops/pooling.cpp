@@ -68,7 +68,7 @@ Tensor global_avg_pool2d(const Tensor& x) {
   check_rank(op, x, 4, "the input [N, C, H, W]");
   KDUP_CHECK(x.shape()[2] * x.shape()[3] > 0,
              op << ": empty spatial dimensions in input " << shape_str(x.shape()));
-  if (x.is_channels_last() && !x.is_contiguous()) return global_avg_pool2d_channels_last(x);
+  if (x.is_only_channels_last()) return global_avg_pool2d_channels_last(x);
   return mean(x, {2, 3});
 }
 

@@ -37,7 +37,7 @@ Tensor Tensor::empty_channels_last(const Shape& shape, DType dtype, Device devic
 }
 
 Tensor Tensor::empty_like(const Tensor& t) {
-  return t.is_channels_last() && !t.is_contiguous()
+  return t.is_only_channels_last()
              ? empty_channels_last(t.shape(), t.dtype(), t.device())
              : empty(t.shape(), t.dtype(), t.device());
 }

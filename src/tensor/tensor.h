@@ -65,6 +65,9 @@ class Tensor {
   // and write, kept by the ops that follow them (batch norm, residual sums, pooling) so that no
   // layout conversion runs between layers. Size-1 dimensions are ignored, as in is_contiguous.
   bool is_channels_last() const;
+  // Channels last and not also contiguous (C = 1 or H = W = 1 lie the same both ways): the tensors
+  // whose kernels must take the NHWC path.
+  bool is_only_channels_last() const { return is_channels_last() && !is_contiguous(); }
   TensorImpl* impl() const { return impl_.get(); }
   const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
   bool is_same(const Tensor& other) const { return impl_ == other.impl_; }

@@ -55,15 +55,11 @@ void scale_shift(bool relu, const ChannelLayout& l, const T* x, const double* sc
     scale_shift<false>(l, x, scale, shift, y);
 }
 
-// Channels-last inputs (their outputs share the layout) go to batch_norm_channels_last.cpp; a
-// tensor that is both (C = 1 or H = W = 1) lies the same either way.
-bool runs_channels_last(const Tensor& x) { return x.is_channels_last() && !x.is_contiguous(); }
-
 }  // namespace
 
 void batch_norm_forward_train(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps,
                               bool relu, Tensor& y, Tensor& mean, Tensor& invstd) {
-  if (runs_channels_last(x))
+  if (x.is_only_channels_last())  // outputs share the layout
     return batch_norm_forward_train_channels_last(x, gamma, beta, eps, relu, y, mean, invstd);
   dispatch_floating(x.dtype(), "batch_norm_forward_train", [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -108,7 +104,7 @@ void batch_norm_forward_train(const Tensor& x, const Tensor& gamma, const Tensor
 void batch_norm_forward_eval(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                              const Tensor& running_mean, const Tensor& running_var, double eps,
                              bool relu, Tensor& y) {
-  if (runs_channels_last(x))
+  if (x.is_only_channels_last())  // outputs share the layout
     return batch_norm_forward_eval_channels_last(x, gamma, beta, running_mean, running_var, eps,
                                                  relu, y);
   dispatch_floating(x.dtype(), "batch_norm_forward_eval", [&](auto tag) {
@@ -181,7 +177,7 @@ void batch_norm_backward(const T* pgy, const T* pr, const T* px, const T* pg, co
 void batch_norm_backward(const Tensor& grad_y, const Tensor& relu_output, const Tensor& x,
                          const Tensor& gamma, const Tensor& mean, const Tensor& invstd,
                          Tensor& grad_x, Tensor& grad_gamma, Tensor& grad_beta) {
-  if (runs_channels_last(x))
+  if (x.is_only_channels_last())  // outputs share the layout
     return batch_norm_backward_channels_last(grad_y, relu_output, x, gamma, mean, invstd, grad_x,
                                              grad_gamma, grad_beta);
   dispatch_floating(x.dtype(), "batch_norm_backward", [&](auto tag) {

@@ -4,10 +4,11 @@
 // is used in place, a contiguous NCHW one is reordered in or out, and so are the OIHW weights.
 // Primitive descriptors are built once per geometry and cached; the im2col reference in
 // conv2d.cpp defines the results these must match (tests/ops/conv2d_onednn_test.cpp).
+#include <oneapi/dnnl/dnnl.hpp>
+
 #include <array>
 #include <map>
 #include <mutex>
-#include <oneapi/dnnl/dnnl.hpp>
 
 #include "ops/cpu/conv2d_paths.h"
 
@@ -98,8 +99,7 @@ memory wrap(const Tensor& t, memory::format_tag tag) {
 
 // An activation as it lies: channels last, or contiguous NCHW.
 memory wrap_activation(const Tensor& t) {
-  const bool nhwc = t.is_channels_last() && !t.is_contiguous();
-  return wrap(t, nhwc ? memory::format_tag::nhwc : memory::format_tag::nchw);
+  return wrap(t, t.is_only_channels_last() ? memory::format_tag::nhwc : memory::format_tag::nchw);
 }
 
 }  // namespace
