@@ -2,6 +2,7 @@
 // oneDNN). The primitives compute on channels-last activations (NHWC) and let oneDNN pick the
 // weights' layout: a channels-last tensor (Tensor::is_channels_last; what the conv op allocates)
 // is used in place, a contiguous NCHW one is reordered in or out, and so are the OIHW weights.
+// Wide 3x3 stride-1 convolutions use Winograd where the CPU has it (choose_primitives).
 // Primitive descriptors are built once per geometry and cached; the im2col reference in
 // conv2d.cpp defines the results these must match (tests/ops/conv2d_onednn_test.cpp).
 #include <oneapi/dnnl/dnnl.hpp>
@@ -43,26 +44,41 @@ struct ConvPrimitives {
 };
 
 ConvPrimitives make_primitives(const Shape& x, const Shape& w, const Shape& y, Conv2dParams p,
-                               bool with_bias) {
+                               bool with_bias, dnnl::algorithm algo) {
   const memory::dims strides = {p.stride, p.stride}, padding = {p.padding, p.padding};
-  const auto algo = dnnl::algorithm::convolution_direct;
+  // Winograd runs on oneDNN's blocked activation layout: channels-last tensors are reordered.
+  const bool winograd = algo == dnnl::algorithm::convolution_winograd;
+  const memory::desc src = winograd ? any(x) : nhwc(x), dst = winograd ? any(y) : nhwc(y);
   const memory::desc bias = plain({w[0]}, memory::format_tag::x);
   auto forward_desc =
-      with_bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, nhwc(x),
-                                                  any(w), bias, nhwc(y), strides, padding, padding)
-                : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, nhwc(x),
-                                                  any(w), nhwc(y), strides, padding, padding);
+      with_bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, src,
+                                                  any(w), bias, dst, strides, padding, padding)
+                : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, src,
+                                                  any(w), dst, strides, padding, padding);
   ConvPrimitives prims;
   prims.forward = dnnl::convolution_forward::primitive_desc(forward_desc, engine());
   prims.backward_data = dnnl::convolution_backward_data::primitive_desc(
-      dnnl::convolution_backward_data::desc(algo, nhwc(x), any(w), nhwc(y), strides, padding,
-                                            padding),
+      dnnl::convolution_backward_data::desc(algo, src, any(w), dst, strides, padding, padding),
       engine(), prims.forward);
   prims.backward_weights = dnnl::convolution_backward_weights::primitive_desc(
-      dnnl::convolution_backward_weights::desc(algo, nhwc(x), any(w), nhwc(y), strides, padding,
-                                               padding),
+      dnnl::convolution_backward_weights::desc(algo, src, any(w), dst, strides, padding, padding),
       engine(), prims.forward);
   return prims;
+}
+
+// Winograd F(4x4, 3x3) computes a 3x3, stride-1 convolution with 4x fewer multiplications than
+// the direct sum, at a float32 error about ten times larger (against im2col: 2e-6 of the largest
+// output, 2e-7 direct). oneDNN has it on AVX-512 CPUs only; with the reorders to and from its
+// layout it pays from 64 channels in and out (BENCHMARKS.md).
+ConvPrimitives choose_primitives(const Shape& x, const Shape& w, const Shape& y, Conv2dParams p,
+                                 bool with_bias) {
+  if (w[0] >= 64 && w[1] >= 64 && w[2] == 3 && w[3] == 3 && p.stride == 1) {
+    try {
+      return make_primitives(x, w, y, p, with_bias, dnnl::algorithm::convolution_winograd);
+    } catch (const dnnl::error&) {  // this CPU has no Winograd implementation
+    }
+  }
+  return make_primitives(x, w, y, p, with_bias, dnnl::algorithm::convolution_direct);
 }
 
 // Cached per (input shape, weight shape, stride, padding, bias).
@@ -75,7 +91,7 @@ ConvPrimitives& primitives_for(const Shape& x, const Shape& w, const Shape& y, C
   std::lock_guard<std::mutex> lock(mutex);
   auto found = cache.find(key);
   if (found == cache.end())
-    found = cache.emplace(key, make_primitives(x, w, y, p, with_bias)).first;
+    found = cache.emplace(key, choose_primitives(x, w, y, p, with_bias)).first;
   return found->second;
 }
 
