@@ -36,38 +36,41 @@ TEST(ChannelsLast, InLayoutOfCopiesOnlyWhenTheLayoutsDiffer) {
 }
 
 // The batch-norm kernels on a channels-last x against the NCHW ones, with and without the fused
-// ReLU; the channels-last sums must not depend on the thread count.
+// ReLU; the channels-last sums must not depend on the thread count. The shapes: enough rows for
+// the kernels to use threads, rows that fold four to a wide row, rows that cannot fold (odd).
 TEST(ChannelsLast, BatchNormKernelsMatchTheContiguousOnes) {
-  const Shape shape{16, 16, 16, 16};  // enough rows for the kernels to use threads
-  const Tensor x = Tensor::randn(shape, 2) * 2.0 + 0.5, gy = Tensor::randn(shape, 3);
-  const Tensor x_cl = channels_last_copy(x), gy_cl = channels_last_copy(gy);
-  const Tensor gamma = Tensor::randn({16}, 4), beta = Tensor::randn({16}, 5);
-  const Tensor running_var = Tensor::rand({16}, 6) + 0.5;
-  for (bool relu : {false, true}) {
-    SCOPED_TRACE(relu ? "fused relu" : "no relu");
-    auto run = [&](const Tensor& input, const Tensor& grad) {
-      Tensor y = Tensor::empty_like(input), mean = Tensor::empty({16}),
-             invstd = Tensor::empty({16});
-      cpu::batch_norm_forward_train(input, gamma, beta, 1e-5, relu, y, mean, invstd);
-      Tensor gx = Tensor::empty_like(input), gg = Tensor::empty({16}), gb = Tensor::empty({16});
-      cpu::batch_norm_backward(grad, relu ? y : Tensor(), input, gamma, mean, invstd, gx, gg, gb);
-      Tensor y_eval = Tensor::empty_like(input);
-      cpu::batch_norm_forward_eval(input, gamma, beta, mean, running_var, 1e-5, relu, y_eval);
-      return std::vector<Tensor>{y, mean, invstd, gx, gg, gb, y_eval};
-    };
-    const std::vector<Tensor> reference = run(x, gy), ours = run(x_cl, gy_cl);
-    for (size_t i = 0; i < ours.size(); ++i) {
-      EXPECT_LT(test::normalised_error(ours[i], reference[i]), 1e-5) << "output " << i;
-      if (ours[i].dim() == 4) EXPECT_TRUE(ours[i].is_channels_last()) << "output " << i;
+  for (const Shape& shape : {Shape{16, 16, 16, 16}, Shape{2, 24, 3, 6}, Shape{3, 5, 7, 7}}) {
+    const int64_t C = shape[1];
+    const Tensor x = Tensor::randn(shape, 2) * 2.0 + 0.5, gy = Tensor::randn(shape, 3);
+    const Tensor x_cl = channels_last_copy(x), gy_cl = channels_last_copy(gy);
+    const Tensor gamma = Tensor::randn({C}, 4), beta = Tensor::randn({C}, 5);
+    const Tensor running_var = Tensor::rand({C}, 6) + 0.5;
+    for (bool relu : {false, true}) {
+      SCOPED_TRACE(::testing::Message() << (relu ? "fused relu, " : "no relu, ") << C);
+      auto run = [&](const Tensor& input, const Tensor& grad) {
+        Tensor y = Tensor::empty_like(input), mean = Tensor::empty({C}),
+               invstd = Tensor::empty({C});
+        cpu::batch_norm_forward_train(input, gamma, beta, 1e-5, relu, y, mean, invstd);
+        Tensor gx = Tensor::empty_like(input), gg = Tensor::empty({C}), gb = Tensor::empty({C});
+        cpu::batch_norm_backward(grad, relu ? y : Tensor(), input, gamma, mean, invstd, gx, gg, gb);
+        Tensor y_eval = Tensor::empty_like(input);
+        cpu::batch_norm_forward_eval(input, gamma, beta, mean, running_var, 1e-5, relu, y_eval);
+        return std::vector<Tensor>{y, mean, invstd, gx, gg, gb, y_eval};
+      };
+      const std::vector<Tensor> reference = run(x, gy), ours = run(x_cl, gy_cl);
+      for (size_t i = 0; i < ours.size(); ++i) {
+        EXPECT_LT(test::normalised_error(ours[i], reference[i]), 1e-5) << "output " << i;
+        if (ours[i].dim() == 4) EXPECT_TRUE(ours[i].is_channels_last()) << "output " << i;
+      }
+      const int threads = omp_get_max_threads();
+      omp_set_num_threads(1);
+      const std::vector<Tensor> one_thread = run(x_cl, gy_cl);
+      omp_set_num_threads(2);
+      const std::vector<Tensor> two_threads = run(x_cl, gy_cl);
+      omp_set_num_threads(threads);
+      for (size_t i = 0; i < ours.size(); ++i)
+        EXPECT_EQ(one_thread[i].to_vector<float>(), two_threads[i].to_vector<float>()) << i;
     }
-    const int threads = omp_get_max_threads();
-    omp_set_num_threads(1);
-    const std::vector<Tensor> one_thread = run(x_cl, gy_cl);
-    omp_set_num_threads(2);
-    const std::vector<Tensor> two_threads = run(x_cl, gy_cl);
-    omp_set_num_threads(threads);
-    for (size_t i = 0; i < ours.size(); ++i)
-      EXPECT_EQ(one_thread[i].to_vector<float>(), two_threads[i].to_vector<float>()) << i;
   }
 }
 

@@ -1,9 +1,10 @@
 // CPU batch normalisation of channels-last activations (Tensor::is_channels_last), the layout the
 // CPU convolutions write: x is then [R, C] rows with R = N * H * W, and every per-channel quantity
-// is a vector over the contiguous C values of a row. The math is that of batch_norm.cpp (same
-// formulas, sums in double); only the order of the additions differs. Rows are cut into fixed
-// blocks that are summed on their own (in parallel) and then added in block order, so the results
-// do not depend on the number of threads.
+// is a vector over the contiguous C values of a row. The math is that of batch_norm.cpp: the same
+// formulas and sums in double, added in another order; the elementwise passes compute in the
+// tensor's type, the mean taken out before the product. Rows are cut into fixed blocks that are
+// summed on their own (in parallel) and then added in block order, so the results do not depend
+// on the number of threads.
 #include "ops/cpu/batch_norm_channels_last.h"
 
 #include <algorithm>
@@ -17,95 +18,123 @@ namespace kdup::cpu {
 
 namespace {
 
-constexpr int64_t kRowBlock = 256;
+constexpr int64_t kRowBlock = 256;  // rows summed on their own, then added in block order
+constexpr int64_t kMinWidth = 64;   // values per wide row (see Rows)
 
+// x as rows of C channel values. Short rows are taken `fold` at a time as one wide row of
+// width = fold * C values, with every per-channel vector tiled fold times: a row of 16 channels
+// would give the vector units only 4 double-precision accumulators, whose add latency, not the
+// memory, would then set the speed.
 struct Rows {
-  int64_t rows, channels;
+  int64_t rows, channels, fold = 1;
 
-  explicit Rows(const Tensor& x) : rows(x.numel() / x.shape()[1]), channels(x.shape()[1]) {}
+  explicit Rows(const Tensor& x) : rows(x.numel() / x.shape()[1]), channels(x.shape()[1]) {
+    while (fold * channels < kMinWidth && kRowBlock % (2 * fold) == 0 && rows % (2 * fold) == 0)
+      fold *= 2;
+  }
+  int64_t width() const { return fold * channels; }
+  int64_t wide_rows() const { return rows / fold; }
   bool worth_threads() const { return rows * channels > kParallelGrain; }
+  // A per-channel vector repeated over a wide row, as T.
+  template <class T, class V>
+  std::vector<T> tiled(const V& per_channel) const {
+    std::vector<T> t(static_cast<size_t>(width()));
+    for (int64_t i = 0; i < width(); ++i) t[i] = static_cast<T>(per_channel[i % channels]);
+    return t;
+  }
 };
 
-// sums[k * C + c] = the sum over all rows r of the terms add_row(r, acc) adds into acc[k * C + c].
+// sums[k * C + c] = the sum over all rows of the terms add_row(wide_row, acc) adds into
+// acc[k * width + f * C + c] for each of the fold rows f in the wide row.
 template <int K, class AddRow>
 std::vector<double> channel_sums(const Rows& l, AddRow add_row) {
-  const int64_t width = K * l.channels, blocks = (l.rows + kRowBlock - 1) / kRowBlock;
+  const int64_t width = K * l.width(), per_block = kRowBlock / l.fold;
+  const int64_t blocks = (l.wide_rows() + per_block - 1) / per_block;
   std::vector<double> partial(static_cast<size_t>(blocks * width), 0.0);
 #pragma omp parallel for if (l.worth_threads())
   for (int64_t b = 0; b < blocks; ++b) {
     double* acc = partial.data() + b * width;
-    for (int64_t r = b * kRowBlock; r < std::min(l.rows, (b + 1) * kRowBlock); ++r) add_row(r, acc);
+    for (int64_t r = b * per_block; r < std::min(l.wide_rows(), (b + 1) * per_block); ++r)
+      add_row(r, acc);
   }
-  std::vector<double> sums(static_cast<size_t>(width), 0.0);
+  std::vector<double> wide(static_cast<size_t>(width), 0.0);
   for (int64_t b = 0; b < blocks; ++b)
-    for (int64_t i = 0; i < width; ++i) sums[i] += partial[b * width + i];
+    for (int64_t i = 0; i < width; ++i) wide[i] += partial[b * width + i];
+  std::vector<double> sums(static_cast<size_t>(K * l.channels), 0.0);
+  for (int64_t k = 0; k < K; ++k)
+    for (int64_t i = 0; i < l.width(); ++i)
+      sums[k * l.channels + i % l.channels] += wide[k * l.width() + i];
   return sums;
 }
 
-// y = x * scale[c] + shift[c], or max(0, that) with Relu.
+// y = (x - center[c]) * scale[c] + shift[c], or max(0, that) with Relu; in T, as the
+// elementwise passes below: the sums need double, a single product and sum do not.
 template <bool Relu, class T>
-void scale_shift_rows(const Rows& l, const T* x, const double* scale, const double* shift, T* y) {
+void normalise_rows(const Rows& l, const T* x, const T* center, const T* scale, const T* shift,
+                    T* y) {
+  const int64_t W = l.width();
 #pragma omp parallel for if (l.worth_threads())
-  for (int64_t r = 0; r < l.rows; ++r) {
-    const T* xr = x + r * l.channels;
-    T* yr = y + r * l.channels;
+  for (int64_t r = 0; r < l.wide_rows(); ++r) {
+    const T* xr = x + r * W;
+    T* yr = y + r * W;
 #pragma omp simd
-    for (int64_t c = 0; c < l.channels; ++c) {
-      const T v = static_cast<T>(static_cast<double>(xr[c]) * scale[c] + shift[c]);
-      yr[c] = Relu ? std::max(v, T(0)) : v;
+    for (int64_t i = 0; i < W; ++i) {
+      const T v = (xr[i] - center[i]) * scale[i] + shift[i];
+      yr[i] = Relu ? std::max(v, T(0)) : v;
     }
   }
 }
 
 template <class T>
-void scale_shift_rows(bool relu, const Rows& l, const T* x, const std::vector<double>& scale,
-                      const std::vector<double>& shift, T* y) {
-  if (relu)
-    scale_shift_rows<true>(l, x, scale.data(), shift.data(), y);
-  else
-    scale_shift_rows<false>(l, x, scale.data(), shift.data(), y);
+void normalise_rows(bool relu, const Rows& l, const T* x, const std::vector<double>& center,
+                    const std::vector<double>& scale, const std::vector<double>& shift, T* y) {
+  const std::vector<T> c = l.tiled<T>(center), a = l.tiled<T>(scale), b = l.tiled<T>(shift);
+  auto run = relu ? normalise_rows<true, T> : normalise_rows<false, T>;
+  run(l, x, c.data(), a.data(), b.data(), y);
 }
 
 // The backward of batch_norm.cpp on rows; pr is the fused ReLU's output when Relu.
 template <bool Relu, class T>
 void backward_rows(const Rows& l, const T* pgy, const T* pr, const T* px, const T* pg,
                    const T* pmean, const T* pinvstd, T* pgx, T* pgg, T* pgb) {
-  const int64_t C = l.channels;
+  const int64_t C = l.channels, W = l.width();
+  const std::vector<double> m = l.tiled<double>(pmean), inv = l.tiled<double>(pinvstd);
   // sums[c] = sum g, sums[C + c] = sum g * xhat
   const std::vector<double> sums = channel_sums<2>(l, [&](int64_t r, double* acc) {
-    const T* gr = pgy + r * C;
-    const T* rr = Relu ? pr + r * C : gr;
-    const T* xr = px + r * C;
+    const T* gr = pgy + r * W;
+    const T* rr = Relu ? pr + r * W : gr;
+    const T* xr = px + r * W;
 #pragma omp simd
-    for (int64_t c = 0; c < C; ++c) {
-      const T g = Relu ? batch_norm_relu_grad(gr[c], rr[c]) : gr[c];
-      acc[c] += g;
-      acc[C + c] += g * ((xr[c] - static_cast<double>(pmean[c])) * pinvstd[c]);
+    for (int64_t i = 0; i < W; ++i) {
+      const T g = Relu ? batch_norm_relu_grad(gr[i], rr[i]) : gr[i];
+      acc[i] += g;
+      acc[W + i] += g * ((xr[i] - m[i]) * inv[i]);
     }
   });
-  // dL/dx_i = a * g_i + b * x_i + d per channel, as in batch_norm.cpp.
+  // dL/dx_i = a * g_i + b * (x_i - mean) + d per channel: batch_norm.cpp's a * g_i + b * x_i +
+  // (d - b * mean), with the mean taken out before the product, as normalise_rows does.
   const double count = static_cast<double>(l.rows);
   std::vector<double> a(C), b(C), d(C);
   for (int64_t c = 0; c < C; ++c) {
-    const double m = pmean[c], inv = pinvstd[c];
     pgb[c] = static_cast<T>(sums[c]);
     pgg[c] = static_cast<T>(sums[C + c]);
-    const double factor = static_cast<double>(pg[c]) * inv / count;
+    const double factor = static_cast<double>(pg[c]) * pinvstd[c] / count;
     a[c] = factor * count;
-    b[c] = -factor * inv * sums[C + c];
-    d[c] = -factor * sums[c] - b[c] * m;
+    b[c] = -factor * pinvstd[c] * sums[C + c];
+    d[c] = -factor * sums[c];
   }
+  const std::vector<T> wide_m = l.tiled<T>(pmean), wide_a = l.tiled<T>(a), wide_b = l.tiled<T>(b),
+                       wide_d = l.tiled<T>(d);
 #pragma omp parallel for if (l.worth_threads())
-  for (int64_t r = 0; r < l.rows; ++r) {
-    const T* gr = pgy + r * C;
-    const T* rr = Relu ? pr + r * C : gr;
-    const T* xr = px + r * C;
-    T* gxr = pgx + r * C;
+  for (int64_t r = 0; r < l.wide_rows(); ++r) {
+    const T* gr = pgy + r * W;
+    const T* rr = Relu ? pr + r * W : gr;
+    const T* xr = px + r * W;
+    T* gxr = pgx + r * W;
 #pragma omp simd
-    for (int64_t c = 0; c < C; ++c) {
-      const T g = Relu ? batch_norm_relu_grad(gr[c], rr[c]) : gr[c];
-      gxr[c] =
-          static_cast<T>(a[c] * static_cast<double>(g) + b[c] * static_cast<double>(xr[c]) + d[c]);
+    for (int64_t i = 0; i < W; ++i) {
+      const T g = Relu ? batch_norm_relu_grad(gr[i], rr[i]) : gr[i];
+      gxr[i] = wide_a[i] * g + wide_b[i] * (xr[i] - wide_m[i]) + wide_d[i];
     }
   }
 }
@@ -118,33 +147,33 @@ void batch_norm_forward_train_channels_last(const Tensor& x, const Tensor& gamma
   dispatch_floating(x.dtype(), "batch_norm_forward_train", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const Rows l(x);
-    const int64_t C = l.channels;
+    const int64_t C = l.channels, W = l.width();
     const T* px = x.data<T>();
     const double count = static_cast<double>(l.rows);
     // Two passes (mean, then squared deviations) avoid the cancellation of E[x^2] - E[x]^2.
     std::vector<double> m = channel_sums<1>(l, [&](int64_t r, double* acc) {
-      const T* xr = px + r * C;
+      const T* xr = px + r * W;
 #pragma omp simd
-      for (int64_t c = 0; c < C; ++c) acc[c] += xr[c];
+      for (int64_t i = 0; i < W; ++i) acc[i] += xr[i];
     });
     for (double& v : m) v /= count;
+    const std::vector<double> wide_m = l.tiled<double>(m);
     const std::vector<double> squares = channel_sums<1>(l, [&](int64_t r, double* acc) {
-      const T* xr = px + r * C;
+      const T* xr = px + r * W;
 #pragma omp simd
-      for (int64_t c = 0; c < C; ++c) {
-        const double dev = xr[c] - m[c];
-        acc[c] += dev * dev;
+      for (int64_t i = 0; i < W; ++i) {
+        const double dev = xr[i] - wide_m[i];
+        acc[i] += dev * dev;
       }
     });
-    std::vector<double> scale(C), shift(C);
+    std::vector<double> scale(C);
     for (int64_t c = 0; c < C; ++c) {
       const double inv = 1.0 / std::sqrt(squares[c] / count + eps);
       mean.data<T>()[c] = static_cast<T>(m[c]);
       invstd.data<T>()[c] = static_cast<T>(inv);
       scale[c] = static_cast<double>(gamma.data<T>()[c]) * inv;
-      shift[c] = static_cast<double>(beta.data<T>()[c]) - m[c] * scale[c];
     }
-    scale_shift_rows(relu, l, px, scale, shift, y.data<T>());
+    normalise_rows(relu, l, px, m, scale, beta.to_vector<double>(), y.data<T>());
   });
 }
 
@@ -154,14 +183,12 @@ void batch_norm_forward_eval_channels_last(const Tensor& x, const Tensor& gamma,
   dispatch_floating(x.dtype(), "batch_norm_forward_eval", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const Rows l(x);
-    std::vector<double> scale(l.channels), shift(l.channels);
-    for (int64_t c = 0; c < l.channels; ++c) {
+    std::vector<double> scale(l.channels);
+    for (int64_t c = 0; c < l.channels; ++c)
       scale[c] = static_cast<double>(gamma.data<T>()[c]) /
                  std::sqrt(static_cast<double>(running_var.data<T>()[c]) + eps);
-      shift[c] = static_cast<double>(beta.data<T>()[c]) -
-                 static_cast<double>(running_mean.data<T>()[c]) * scale[c];
-    }
-    scale_shift_rows(relu, l, x.data<T>(), scale, shift, y.data<T>());
+    normalise_rows(relu, l, x.data<T>(), running_mean.to_vector<double>(), scale,
+                   beta.to_vector<double>(), y.data<T>());
   });
 }
 
