@@ -16,6 +16,13 @@ void fill(Tensor& out, double value) {
   });
 }
 
+// Whether t (of out's shape) lies in memory exactly as out does, both dense: contiguous, or
+// channels last (Tensor::is_channels_last).
+static bool same_dense_layout(const Tensor& t, const Tensor& out) {
+  if (t.is_contiguous() && out.is_contiguous()) return true;
+  return t.strides() == out.strides() && out.is_channels_last();
+}
+
 void copy(const Tensor& src, Tensor& dst) {
   dispatch_all(src.dtype(), "copy", [&](auto src_tag) {
     using S = typename decltype(src_tag)::type;
@@ -23,6 +30,12 @@ void copy(const Tensor& src, Tensor& dst) {
       using D = typename decltype(dst_tag)::type;
       const S* s = src.data<S>();
       D* d = dst.data<D>();
+      if (same_dense_layout(src, dst)) {  // one flat loop
+        const int64_t n = dst.numel();
+#pragma omp parallel for if (n > kParallelGrain)
+        for (int64_t i = 0; i < n; ++i) d[i] = static_cast<D>(s[i]);
+        return;
+      }
       const int64_t rows = row_count(dst), len = row_length(dst);
       const int64_t ss = row_stride(src), ds = row_stride(dst);
 #pragma omp parallel for if (dst.numel() > kParallelGrain)
@@ -64,13 +77,6 @@ void unary(UnaryOp op, const Tensor& x, Tensor& out, double a, double b) {
       case UnaryOp::affine: return unary_loop<UnaryOp::affine>(px, po, n, ta, tb);
     }
   });
-}
-
-// Whether t (of out's shape) lies in memory exactly as out does, both dense: contiguous, or
-// channels last (Tensor::is_channels_last).
-static bool same_dense_layout(const Tensor& t, const Tensor& out) {
-  if (t.is_contiguous() && out.is_contiguous()) return true;
-  return t.strides() == out.strides() && out.is_channels_last();
 }
 
 // Applies f(a_element, b_element) -> out_element over views broadcast to out's shape.
