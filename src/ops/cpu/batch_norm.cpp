@@ -18,6 +18,13 @@ namespace kdup::cpu {
 
 namespace {
 
+// Whether x lies as rows of C channel values, the layout of batch_norm_channels_last.cpp: a
+// channels-last image batch, or an [N, C] matrix (there this file's per-channel walk would read
+// columns).
+bool rows_of_channels(const Tensor& x) {
+  return x.is_only_channels_last() || (x.dim() == 2 && x.is_contiguous());
+}
+
 // x viewed as [N, C, S]: element (n, c, s) lies at (n * C + c) * S + s.
 struct ChannelLayout {
   int64_t batch, channels, spatial;
@@ -59,7 +66,7 @@ void scale_shift(bool relu, const ChannelLayout& l, const T* x, const double* sc
 
 void batch_norm_forward_train(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps,
                               bool relu, Tensor& y, Tensor& mean, Tensor& invstd) {
-  if (x.is_only_channels_last())  // outputs share the layout
+  if (rows_of_channels(x))  // outputs share the layout
     return batch_norm_forward_train_channels_last(x, gamma, beta, eps, relu, y, mean, invstd);
   dispatch_floating(x.dtype(), "batch_norm_forward_train", [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -104,7 +111,7 @@ void batch_norm_forward_train(const Tensor& x, const Tensor& gamma, const Tensor
 void batch_norm_forward_eval(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                              const Tensor& running_mean, const Tensor& running_var, double eps,
                              bool relu, Tensor& y) {
-  if (x.is_only_channels_last())  // outputs share the layout
+  if (rows_of_channels(x))  // outputs share the layout
     return batch_norm_forward_eval_channels_last(x, gamma, beta, running_mean, running_var, eps,
                                                  relu, y);
   dispatch_floating(x.dtype(), "batch_norm_forward_eval", [&](auto tag) {
@@ -177,7 +184,7 @@ void batch_norm_backward(const T* pgy, const T* pr, const T* px, const T* pg, co
 void batch_norm_backward(const Tensor& grad_y, const Tensor& relu_output, const Tensor& x,
                          const Tensor& gamma, const Tensor& mean, const Tensor& invstd,
                          Tensor& grad_x, Tensor& grad_gamma, Tensor& grad_beta) {
-  if (x.is_only_channels_last())  // outputs share the layout
+  if (rows_of_channels(x))  // outputs share the layout
     return batch_norm_backward_channels_last(grad_y, relu_output, x, gamma, mean, invstd, grad_x,
                                              grad_gamma, grad_beta);
   dispatch_floating(x.dtype(), "batch_norm_backward", [&](auto tag) {

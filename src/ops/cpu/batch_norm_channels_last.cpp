@@ -1,10 +1,10 @@
 // CPU batch normalisation of channels-last activations (Tensor::is_channels_last), the layout the
-// CPU convolutions write: x is then [R, C] rows with R = N * H * W, and every per-channel quantity
-// is a vector over the contiguous C values of a row. The math is that of batch_norm.cpp: the same
-// formulas and sums in double, added in another order; the elementwise passes compute in the
-// tensor's type, the mean taken out before the product. Rows are cut into fixed blocks that are
-// summed on their own (in parallel) and then added in block order, so the results do not depend
-// on the number of threads.
+// CPU convolutions write, and of [N, C] matrices: x is then [R, C] rows with R = N * H * W (or N),
+// and every per-channel quantity is a vector over the contiguous C values of a row. The math is
+// that of batch_norm.cpp: the same formulas and sums in double, added in another order; the
+// elementwise passes compute in the tensor's type, the mean taken out before the product. Rows are
+// cut into fixed blocks that are summed on their own (in parallel) and then added in block order,
+// so the results do not depend on the number of threads.
 #include "ops/cpu/batch_norm_channels_last.h"
 
 #include <algorithm>

@@ -1,6 +1,6 @@
-// The CPU batch-norm kernels for channels-last inputs (batch_norm_channels_last.cpp); the
-// kernel-list entries in batch_norm.cpp call these when x is channels last. Outputs share x's
-// layout.
+// The CPU batch-norm kernels for channels-last inputs and [N, C] matrices
+// (batch_norm_channels_last.cpp); the kernel-list entries in batch_norm.cpp call these for such x.
+// Outputs share x's layout.
 #pragma once
 #include "tensor/tensor.h"
 
