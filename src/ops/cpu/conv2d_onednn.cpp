@@ -2,9 +2,10 @@
 // oneDNN). The primitives compute on channels-last activations (NHWC) and let oneDNN pick the
 // weights' layout: a channels-last tensor (Tensor::is_channels_last; what the conv op allocates)
 // is used in place, a contiguous NCHW one is reordered in or out, and so are the OIHW weights.
-// Wide 3x3 stride-1 convolutions use Winograd where the CPU has it (choose_primitives).
+// Some geometries use Winograd, the blocked layout or a transposed form (choose_primitives).
 // Primitive descriptors are built once per geometry and cached; the im2col reference in
 // conv2d.cpp defines the results these must match (tests/ops/conv2d_onednn_test.cpp).
+#include <algorithm>
 #include <array>
 #include <map>
 #include <mutex>
@@ -37,6 +38,22 @@ memory::desc any(const Shape& s) {
 
 memory::desc nhwc(const Shape& s) { return plain(s, memory::format_tag::nhwc); }
 
+// Primitives take their scratch memory from the caller, per execution (scratch_for), rather than
+// each keeping its own for good (Winograd's is megabytes).
+const dnnl::primitive_attr& user_scratchpad() {
+  static const dnnl::primitive_attr attr = [] {
+    dnnl::primitive_attr a;
+    a.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    return a;
+  }();
+  return attr;
+}
+
+template <class PrimitiveDesc>
+memory scratch_for(const PrimitiveDesc& pd) {
+  return memory(pd.scratchpad_desc(), engine());
+}
+
 // The three primitive descriptors of one convolution geometry, and for some the forward as the
 // backward data of the transposed convolution (see choose_primitives).
 struct ConvPrimitives {
@@ -58,20 +75,27 @@ ConvPrimitives make_primitives(const Shape& x, const Shape& w, const Shape& y, C
                 : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, src,
                                                   any(w), dst, strides, padding, padding);
   ConvPrimitives prims;
-  prims.forward = dnnl::convolution_forward::primitive_desc(forward_desc, engine());
+  prims.forward =
+      dnnl::convolution_forward::primitive_desc(forward_desc, user_scratchpad(), engine());
   prims.backward_data = dnnl::convolution_backward_data::primitive_desc(
       dnnl::convolution_backward_data::desc(algo, src, any(w), dst, strides, padding, padding),
-      engine(), prims.forward);
+      user_scratchpad(), engine(), prims.forward);
   prims.backward_weights = dnnl::convolution_backward_weights::primitive_desc(
       dnnl::convolution_backward_weights::desc(algo, src, any(w), dst, strides, padding, padding),
-      engine(), prims.forward);
+      user_scratchpad(), engine(), prims.forward);
   return prims;
 }
+
+constexpr size_t kWinogradExtraBytes = size_t{32} << 20;
 
 // Winograd F(4x4, 3x3) computes a 3x3, stride-1 convolution with 4x fewer multiplications than
 // the direct sum, at a float32 error about ten times larger (against im2col: 2e-6 of the largest
 // output, 2e-7 direct). oneDNN has it on AVX-512 CPUs only; with the reorders to and from its
-// layout it pays from 64 channels in and out (BENCHMARKS.md). A convolution of a few input
+// layout it pays from 64 channels in and out (BENCHMARKS.md). It needs memory for the time of a
+// call: scratch (the transformed tiles), 50-140 MB per convolution in a full-width ResNet-18, and
+// the blocked copies of input and output; there it raised a training step's peak memory by 280
+// MB, above PyTorch's. So it is used only where that extra stays within kWinogradExtraBytes (the
+// narrower networks of the CPU configs). A convolution of a few input
 // channels (the RGB stem) is 2.6x faster on the blocked layout, which reads NCHW images as they
 // lie.
 //
@@ -88,7 +112,14 @@ ConvPrimitives choose_primitives(const Shape& x, const Shape& w, const Shape& y,
   using dnnl::algorithm;
   if (w[0] >= 64 && w[1] >= 64 && w[2] == 3 && w[3] == 3 && p.stride == 1) {
     try {
-      return make_primitives(x, w, y, p, with_bias, algorithm::convolution_winograd, true);
+      ConvPrimitives winograd =
+          make_primitives(x, w, y, p, with_bias, algorithm::convolution_winograd, true);
+      const size_t extra = std::max({winograd.forward.scratchpad_desc().get_size(),
+                                     winograd.backward_data.scratchpad_desc().get_size(),
+                                     winograd.backward_weights.scratchpad_desc().get_size()}) +
+                           winograd.forward.src_desc().get_size() +
+                           winograd.forward.dst_desc().get_size();
+      if (extra <= kWinogradExtraBytes) return winograd;
     } catch (const dnnl::error&) {  // this CPU has no Winograd implementation
     }
   }
@@ -106,7 +137,7 @@ ConvPrimitives choose_primitives(const Shape& x, const Shape& w, const Shape& y,
     prims.forward_as_transpose = dnnl::convolution_backward_data::primitive_desc(
         dnnl::convolution_backward_data::desc(algorithm::convolution_direct, nhwc(y), any(v),
                                               nhwc(x), strides, padding, padding),
-        engine(), transpose_forward);
+        user_scratchpad(), engine(), transpose_forward);
   }
   return prims;
 }
@@ -171,9 +202,10 @@ void run_backward_data(const dnnl::convolution_backward_data::primitive_desc& pd
   memory diff_dst = in_layout(user_diff_dst, pd.diff_dst_desc(), s, true);
   memory weights = in_layout(user_weights, pd.weights_desc(), s, true);
   memory diff_src = in_layout(user_diff_src, pd.diff_src_desc(), s, false);
-  dnnl::convolution_backward_data(pd).execute(
-      s,
-      {{DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DIFF_SRC, diff_src}});
+  dnnl::convolution_backward_data(pd).execute(s, {{DNNL_ARG_DIFF_DST, diff_dst},
+                                                  {DNNL_ARG_WEIGHTS, weights},
+                                                  {DNNL_ARG_DIFF_SRC, diff_src},
+                                                  {DNNL_ARG_SCRATCHPAD, scratch_for(pd)}});
   to_user(diff_src, user_diff_src, s);
   s.wait();
 }
@@ -196,8 +228,10 @@ void conv2d_forward_onednn(const Tensor& x, const Tensor& weight, const Tensor& 
   memory src = in_layout(user_src, prims.forward.src_desc(), s, true);
   memory weights = in_layout(user_weights, prims.forward.weights_desc(), s, true);
   memory dst = in_layout(user_dst, prims.forward.dst_desc(), s, false);
-  std::unordered_map<int, memory> args{
-      {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}};
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src},
+                                       {DNNL_ARG_WEIGHTS, weights},
+                                       {DNNL_ARG_DST, dst},
+                                       {DNNL_ARG_SCRATCHPAD, scratch_for(prims.forward)}};
   if (bias.defined()) args.insert({DNNL_ARG_BIAS, wrap(bias, memory::format_tag::x)});
   dnnl::convolution_forward(prims.forward).execute(s, args);
   to_user(dst, user_dst, s);
@@ -226,7 +260,8 @@ void conv2d_backward_weight_onednn(const Tensor& x, const Tensor& grad_y, Conv2d
   dnnl::convolution_backward_weights(prims.backward_weights)
       .execute(s, {{DNNL_ARG_SRC, src},
                    {DNNL_ARG_DIFF_DST, diff_dst},
-                   {DNNL_ARG_DIFF_WEIGHTS, diff_weights}});
+                   {DNNL_ARG_DIFF_WEIGHTS, diff_weights},
+                   {DNNL_ARG_SCRATCHPAD, scratch_for(prims.backward_weights)}});
   to_user(diff_weights, user_diff_weights, s);
   s.wait();
 }
