@@ -111,8 +111,8 @@ void backward_rows(const Rows& l, const T* pgy, const T* pr, const T* px, const 
       acc[W + i] += g * ((xr[i] - m[i]) * inv[i]);
     }
   });
-  // dL/dx_i = a * g_i + b * (x_i - mean) + d per channel: batch_norm.cpp's a * g_i + b * x_i +
-  // (d - b * mean), with the mean taken out before the product, as normalise_rows does.
+  // dL/dx_i = a * g_i + b * (x_i - mean) + d per channel: batch_norm.cpp's form, whose d is this
+  // d - b * mean, with the mean taken out before the product as in normalise_rows.
   const double count = static_cast<double>(l.rows);
   std::vector<double> a(C), b(C), d(C);
   for (int64_t c = 0; c < C; ++c) {

@@ -88,25 +88,26 @@ ConvPrimitives make_primitives(const Shape& x, const Shape& w, const Shape& y, C
 
 constexpr size_t kWinogradExtraBytes = size_t{32} << 20;
 
-// Winograd F(4x4, 3x3) computes a 3x3, stride-1 convolution with 4x fewer multiplications than
-// the direct sum, at a float32 error about ten times larger (against im2col: 2e-6 of the largest
-// output, 2e-7 direct). oneDNN has it on AVX-512 CPUs only; with the reorders to and from its
-// layout it pays from 64 channels in and out (BENCHMARKS.md). It needs memory for the time of a
-// call: scratch (the transformed tiles), 50-140 MB per convolution in a full-width ResNet-18, and
-// the blocked copies of input and output; there it raised a training step's peak memory by 280
-// MB, above PyTorch's. So it is used only where that extra stays within kWinogradExtraBytes (the
-// narrower networks of the CPU configs). A convolution of a few input
-// channels (the RGB stem) is 2.6x faster on the blocked layout, which reads NCHW images as they
-// lie.
-//
-// oneDNN's channels-last forward kernel is slow on narrow convolutions, its backward-data kernel
-// is not (16 channels, 32x32, batch 128, alone: 3.7 against 2.7 ms with AVX-512, 7.4 against 4.9
-// with AVX2). A stride-1 convolution that keeps the size (2p = k - 1) is the transposed
-// convolution of its kernel with the channel roles swapped and the taps flipped,
-//   y[o](h, w) = sum_{i,a,b} x[i](h + a - p, w + b - p) W[o, i, a, b]
-//              = sum_{i,a,b} x[i](h - a + p, w - b + p) V[i, o, a, b]
-// with V[i, o, a, b] = W[o, i, k-1-a, k-1-b]: the backward data of V applied to x. Forwards of up
-// to 16 channels in and out run that way.
+// The primitives for one geometry: direct channels-last convolutions, except
+// 1. Winograd F(4x4, 3x3), for 3x3 stride-1 convolutions of 64 channels and more: 4x fewer
+//    multiplications than the direct sum, at a float32 error about ten times larger (against
+//    im2col: 2e-6 of the largest output, 2e-7 direct). oneDNN has it on AVX-512 CPUs only, on its
+//    blocked layout. It needs memory for the time of a call: scratch (the transformed tiles) and
+//    the blocked copies of input and output. In a full-width ResNet-18 the scratch is 50-140 MB
+//    per convolution and raised a training step's peak memory by 280 MB, above PyTorch's; so it
+//    is used only where that extra stays within kWinogradExtraBytes (the narrower networks of the
+//    CPU configs).
+// 2. Fewer than 8 input channels (the RGB stem): the blocked layout, 2.6x faster there, and it
+//    reads NCHW images as they lie.
+// 3. Forwards of 8 to 16 channels in and out, stride 1, keeping the size (2p = k - 1): oneDNN's
+//    channels-last forward kernel is slow there and its backward-data kernel is not (16
+//    channels, 32x32, batch 128, alone: 3.7 against 2.7 ms with AVX-512, 7.4 against 4.9 with
+//    AVX2). Such a convolution is the transposed convolution of its kernel with the channel roles
+//    swapped and the taps flipped,
+//      y[o](h, w) = sum_{i,a,b} x[i](h + a - p, w + b - p) W[o, i, a, b]
+//                 = sum_{i,a,b} x[i](h - a + p, w - b + p) V[i, o, a, b],
+//    V[i, o, a, b] = W[o, i, k-1-a, k-1-b]: the backward data of V applied to x.
+// The measurements behind these are in BENCHMARKS.md.
 ConvPrimitives choose_primitives(const Shape& x, const Shape& w, const Shape& y, Conv2dParams p,
                                  bool with_bias) {
   using dnnl::algorithm;
