@@ -5,11 +5,12 @@
 // Some geometries use Winograd, the blocked layout or a transposed form (choose_primitives).
 // Primitive descriptors are built once per geometry and cached; the im2col reference in
 // conv2d.cpp defines the results these must match (tests/ops/conv2d_onednn_test.cpp).
+#include <oneapi/dnnl/dnnl.hpp>
+
 #include <algorithm>
 #include <array>
 #include <map>
 #include <mutex>
-#include <oneapi/dnnl/dnnl.hpp>
 #include <optional>
 #include <vector>
 
