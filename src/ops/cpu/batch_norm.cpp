@@ -1,4 +1,5 @@
-// CPU batch normalisation over x viewed as [N, C, S] (S = H * W for images, 1 for [N, C]).
+// CPU batch normalisation over x viewed as [N, C, S] (S = H * W; channels-last batches and [N, C]
+// matrices go to batch_norm_channels_last.cpp instead, see rows_of_channels).
 // Per channel c, over the M = N * S values x_i of that channel:
 //   mean = (1/M) sum_i x_i,   var = (1/M) sum_i (x_i - mean)^2   (biased),
 //   invstd = 1 / sqrt(var + eps),   xhat_i = (x_i - mean) * invstd,   y_i = gamma * xhat_i + beta.
