@@ -100,10 +100,11 @@ constexpr size_t kWinogradExtraBytes = size_t{32} << 20;
 //    CPU configs).
 // 2. Fewer than 8 input channels (the RGB stem): the blocked layout, 2.6x faster there, and it
 //    reads NCHW images as they lie.
-// 3. Forwards of 8 to 16 channels in and out, stride 1, keeping the size (2p = k - 1): oneDNN's
-//    channels-last forward kernel is slow there and its backward-data kernel is not (16
-//    channels, 32x32, batch 128, alone: 3.7 against 2.7 ms with AVX-512, 7.4 against 4.9 with
-//    AVX2). Such a convolution is the transposed convolution of its kernel with the channel roles
+// 3. Stride-1 forwards that keep the size (2p = k - 1), of 8 to 16 channels in and out or on
+//    images of 4x4 or fewer: oneDNN's channels-last forward kernel is slow there and its
+//    backward-data kernel is not (batch 128, alone: 16 channels 32x32, 3.7 against 2.7 ms with
+//    AVX-512 and 7.4 against 4.9 with AVX2; 512 channels 4x4, 63 against 41 and 87 against 69).
+//    Such a convolution is the transposed convolution of its kernel with the channel roles
 //    swapped and the taps flipped,
 //      y[o](h, w) = sum_{i,a,b} x[i](h + a - p, w + b - p) W[o, i, a, b]
 //                 = sum_{i,a,b} x[i](h - a + p, w - b + p) V[i, o, a, b],
@@ -127,7 +128,8 @@ ConvPrimitives choose_primitives(const Shape& x, const Shape& w, const Shape& y,
   }
   ConvPrimitives prims =
       make_primitives(x, w, y, p, with_bias, algorithm::convolution_direct, w[1] < 8);
-  if (w[1] >= 8 && w[0] <= 16 && w[1] <= 16 && p.stride == 1 && 2 * p.padding == w[2] - 1 &&
+  const bool narrow = w[0] <= 16 && w[1] <= 16, small_image = x[2] * x[3] <= 16;
+  if (w[1] >= 8 && (narrow || small_image) && p.stride == 1 && 2 * p.padding == w[2] - 1 &&
       w[2] == w[3] && !with_bias) {
     const Shape v{w[1], w[0], w[2], w[3]};
     const memory::dims strides = {1, 1}, padding = {p.padding, p.padding};
