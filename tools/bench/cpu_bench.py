@@ -1,6 +1,7 @@
 """make bench: kdup against PyTorch on this machine's CPU, the same workloads in one invocation,
 at 1 and 2 threads. Prints a markdown table (images or items per second, GFLOP/s, % of the
-machine's FMA peak, peak memory, and the kdup/PyTorch ratio) and appends it to BENCHMARKS.md.
+machine's measured FMA peak, peak memory, and the kdup/PyTorch ratio) and appends it to
+BENCHMARKS.md.
 
     /usr/bin/python3 tools/bench/cpu_bench.py [--build build] [--quick]
 """
@@ -25,20 +26,6 @@ WORKLOADS = [  # (label, arguments shared by both implementations)
 ]
 
 
-def fma_peak_gflops(threads):
-    """Nominal FP32 FMA peak: two FMA units per core, 8 lanes (AVX2) or 16 (AVX-512), 2 flops per
-    lane, at the clock /proc/cpuinfo reports. Under a hypervisor that is the nominal clock, so a
-    core running faster can exceed 100%."""
-    mhz, lanes = 0.0, 8
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("cpu MHz") and not mhz:
-                mhz = float(line.split(":")[1])
-            if line.startswith("flags") and " avx512f" in line:
-                lanes = 16
-    return threads * 2 * lanes * 2 * mhz / 1000.0
-
-
 def run(command, threads):
     """Runs one benchmark under /usr/bin/time; returns its JSON line and peak resident MiB."""
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
@@ -55,13 +42,15 @@ def main():
     p.add_argument("--quick", action="store_true", help="only the CPU-scale SimCLR step")
     a = p.parse_args()
     workloads = WORKLOADS[1:2] if a.quick else WORKLOADS
-    rows = []
+    rows, peaks = [], {}
     for threads in (1, 2):
+        # 100% of "% FMA peak": the cores' FMA throughput as kdup_bench measures it (fma_peak.h)
+        peak = run([os.path.join(a.build, "kdup_bench"), "--mode", "fma"], threads)["best_gflops"]
+        peaks[threads] = peak
         for label, args in workloads:
             ours = run([os.path.join(a.build, "kdup_bench")] + args, threads)
             theirs = run(["/usr/bin/python3", "tools/reference/bench_reference.py", "--threads",
                           str(threads)] + args, threads)
-            peak = fma_peak_gflops(threads)
             rows.append((threads, label, ours, theirs, peak))
             print(f"{threads} thread(s) | {label}: kdup {ours['best_items_per_s']:.1f}/s, "
                   f"PyTorch {theirs['best_items_per_s']:.1f}/s", flush=True)
@@ -69,6 +58,8 @@ def main():
     lines = [f"### CPU, {datetime.date.today()}, {platform.node()} ({os.cpu_count()} cores)", "",
              "Command: `make bench` (tools/bench/cpu_bench.py). Best of the timed steps; items are "
              "images for the networks (two views each in SimCLR), points for k-NN / k-means. "
+             "% FMA peak: of the FMA throughput `kdup_bench --mode fma` measured on as many "
+             f"threads ({', '.join(f'{t}: {p:.0f} GFLOP/s' for t, p in peaks.items())}). "
              f"PyTorch {rows[0][3]['impl'].split()[-1]} from Debian's python3-torch.", "",
              "| threads | workload | kdup /s | PyTorch /s | kdup / PyTorch | kdup GFLOP/s | "
              "% FMA peak | kdup peak MiB | PyTorch peak MiB |",

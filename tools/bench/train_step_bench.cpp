@@ -4,6 +4,7 @@
 //   kdup_bench --mode simclr|supervised|eval --device cpu|cuda --width 1 --batch 128 --steps 5
 //   kdup_bench --mode knn --n 12406 --dim 128 --k 200
 //   kdup_bench --mode kmeans --n 12406 --dim 512 --clusters 10 --iterations 20
+//   kdup_bench --mode fma   (the CPU's measured FMA throughput, fma_peak.h)
 //
 // Training modes time a whole step of a CIFAR ResNet-18 (simclr: two views, projection head,
 // NT-Xent, SGD; supervised: one view, linear classifier, cross-entropy); eval times a forward pass
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "eval/knn.h"
+#include "fma_peak.h"
 #include "kdup/contrastive_model.h"
 #include "kdup/kmeans.h"
 #include "kdup/nt_xent.h"
@@ -171,7 +173,11 @@ int main(int argc, char** argv) {
   }
   try {
     const kdup::Device device = o.device == "cuda" ? kdup::Device::cuda : kdup::Device::cpu;
-    if (o.mode == "knn") kdup::run_knn(o, device);
+    if (o.mode == "fma")
+      std::printf("{\"impl\": \"kdup\", \"mode\": \"fma\", \"best_gflops\": %.1f}\n",
+                  kdup::measured_fma_peak_gflops());
+    else if (o.mode == "knn")
+      kdup::run_knn(o, device);
     else if (o.mode == "kmeans") kdup::run_kmeans(o, device);
     else kdup::run_network(o, device);
   } catch (const std::exception& e) {
