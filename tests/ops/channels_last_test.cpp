@@ -60,7 +60,9 @@ TEST(ChannelsLast, BatchNormKernelsMatchTheContiguousOnes) {
       const std::vector<Tensor> reference = run(x, gy), ours = run(x_cl, gy_cl);
       for (size_t i = 0; i < ours.size(); ++i) {
         EXPECT_LT(test::normalised_error(ours[i], reference[i]), 1e-5) << "output " << i;
-        if (ours[i].dim() == 4) EXPECT_TRUE(ours[i].is_channels_last()) << "output " << i;
+        if (ours[i].dim() == 4) {
+          EXPECT_TRUE(ours[i].is_channels_last()) << "output " << i;
+        }
       }
       const int threads = omp_get_max_threads();
       omp_set_num_threads(1);
