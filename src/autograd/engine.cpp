@@ -87,12 +87,10 @@ std::vector<std::shared_ptr<Node>> topological_order(const std::shared_ptr<Node>
 // Gradients are kept dense: contiguous, or channels last as the CPU convolutions make them
 // (Tensor::is_channels_last), which the sums below preserve.
 void accumulate(std::shared_ptr<TensorImpl>& slot, const Tensor& gradient) {
-  if (slot) {
+  if (!slot)
+    slot = gradient.contiguous_or_channels_last().impl_ptr();
+  else
     slot = add(Tensor(slot), gradient).impl_ptr();
-    return;
-  }
-  const bool dense = gradient.is_contiguous() || gradient.is_channels_last();
-  slot = (dense ? gradient : gradient.contiguous()).impl_ptr();
 }
 
 }  // namespace

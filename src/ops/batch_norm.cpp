@@ -57,7 +57,8 @@ void check_batch_norm_arguments(const Tensor& x, const Tensor& gamma, const Tens
 // The kernels read contiguous NCHW, or, on the CPU, the channels-last layout the convolutions
 // write (Tensor::is_channels_last); the output and the input gradient share the input's layout.
 Tensor in_kernel_layout(const Tensor& x) {
-  return x.device() == Device::cpu && x.is_channels_last() ? x.detach() : x.detach().contiguous();
+  return x.device() == Device::cpu ? x.detach().contiguous_or_channels_last()
+                                   : x.detach().contiguous();
 }
 
 // Shapes that line a [C] vector up with x's channel dimension, and the dimensions to reduce.

@@ -21,7 +21,7 @@ bool runs_channels_last(const Tensor& x) {
 }
 
 Tensor in_kernel_layout(const Tensor& t, bool channels_last) {
-  return channels_last && t.is_channels_last() ? t.detach() : t.detach().contiguous();
+  return channels_last ? t.detach().contiguous_or_channels_last() : t.detach().contiguous();
 }
 
 // A buffer for a kernel's result: oneDNN (the channels-last path) overwrites it, and writes
@@ -74,7 +74,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t
   const bool channels_last = runs_channels_last(x);
   const Tensor xc = in_kernel_layout(x, channels_last), wc = weight.detach().contiguous();
   const Tensor bc = bias.defined() ? bias.detach().contiguous() : Tensor();
-  Tensor y = channels_last ? kernel_output(out_shape, x, true, true)
+  Tensor y = channels_last ? Tensor::empty_channels_last(out_shape, x.dtype(), x.device())
                            : Tensor::empty(out_shape, x.dtype(), x.device());
   KDUP_DISPATCH(x.device(), conv2d_forward, xc, wc, bc, p, y);
 

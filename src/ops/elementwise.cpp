@@ -27,10 +27,11 @@ static Tensor binary_kernel(BinaryOp op, const char* name, const Tensor& a, cons
   check_same_dtype_device(name, a, b);
   check_floating(name, a);
   Shape shape = broadcast_shape(name, a.shape(), b.shape());
-  // Two CPU operands both channels last (activations between convolutions) keep that layout.
-  const bool channels_last = a.device() == Device::cpu && a.shape() == b.shape() &&
-                             a.strides() == b.strides() && a.is_channels_last();
-  Tensor out = channels_last ? Tensor::empty_like(a) : Tensor::empty(shape, a.dtype(), a.device());
+  // Two CPU operands laid out alike give an output laid out as they are: channels last for the
+  // activations between convolutions (Tensor::empty_like).
+  const bool alike =
+      a.device() == Device::cpu && a.shape() == b.shape() && a.strides() == b.strides();
+  Tensor out = alike ? Tensor::empty_like(a) : Tensor::empty(shape, a.dtype(), a.device());
   KDUP_DISPATCH(a.device(), binary, op, expand_to(a, shape), expand_to(b, shape), out);
   return out;
 }

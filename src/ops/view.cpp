@@ -86,6 +86,10 @@ Tensor Tensor::contiguous() const {
   return clone();
 }
 
+Tensor Tensor::contiguous_or_channels_last() const {
+  return is_channels_last() ? *this : contiguous();
+}
+
 Tensor Tensor::in_layout_of(const Tensor& like) const {
   if (strides() == like.strides()) return detach();
   Tensor out = Tensor::empty_like(like);

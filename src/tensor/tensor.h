@@ -92,6 +92,9 @@ class Tensor {
   Tensor t() const { return transpose(0, 1); }
   Tensor slice(int64_t dim, int64_t start, int64_t end) const;
   Tensor contiguous() const;
+  // This tensor when it is contiguous or channels last (the two dense layouts the CPU kernels
+  // read), else a contiguous copy.
+  Tensor contiguous_or_channels_last() const;
   // This tensor when its strides are like's, else a copy that is channels last when like is and
   // contiguous otherwise (no autograd).
   Tensor in_layout_of(const Tensor& like) const;
