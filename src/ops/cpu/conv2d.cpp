@@ -227,10 +227,12 @@ void set_onednn_conv_enabled(bool enabled) { g_onednn_conv_enabled = enabled && 
 
 bool use_onednn_conv(DType dtype) { return g_onednn_conv_enabled && dtype == DType::f32; }
 
-// The kernels of the kernel list: oneDNN for float32 when the build has it and it is enabled, the
-// im2col reference otherwise (always for float64, which the gradient checks use).
+// The kernels of the kernel list: Winograd where it applies (channels-last activations, which
+// only the oneDNN path produces), then oneDNN for float32 when the build has it and it is enabled,
+// the im2col reference otherwise (always for float64, which the gradient checks use).
 void conv2d_forward(const Tensor& x, const Tensor& weight, const Tensor& bias, Conv2dParams p,
                     Tensor& y) {
+  if (winograd_conv_applies(x, weight, bias, p, y)) return conv2d_forward_winograd(x, weight, y);
 #ifdef KDUP_WITH_ONEDNN
   if (use_onednn_conv(x.dtype())) return conv2d_forward_onednn(x, weight, bias, p, y);
 #endif
@@ -239,6 +241,8 @@ void conv2d_forward(const Tensor& x, const Tensor& weight, const Tensor& bias, C
 
 void conv2d_backward_data(const Tensor& grad_y, const Tensor& weight, Conv2dParams p,
                           Tensor& grad_x) {
+  if (winograd_conv_applies(grad_y, weight, Tensor(), p, grad_x))
+    return conv2d_backward_data_winograd(grad_y, weight, grad_x);
 #ifdef KDUP_WITH_ONEDNN
   if (use_onednn_conv(grad_y.dtype())) return conv2d_backward_data_onednn(grad_y, weight, p, grad_x);
 #endif
@@ -247,6 +251,8 @@ void conv2d_backward_data(const Tensor& grad_y, const Tensor& weight, Conv2dPara
 
 void conv2d_backward_weight(const Tensor& x, const Tensor& grad_y, Conv2dParams p,
                             Tensor& grad_weight) {
+  if (winograd_conv_applies(x, grad_weight, Tensor(), p, grad_y))
+    return conv2d_backward_weight_winograd(x, grad_y, grad_weight);
 #ifdef KDUP_WITH_ONEDNN
   if (use_onednn_conv(x.dtype())) return conv2d_backward_weight_onednn(x, grad_y, p, grad_weight);
 #endif

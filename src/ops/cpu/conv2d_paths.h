@@ -1,6 +1,7 @@
-// The two CPU convolution paths: the im2col + GEMM reference (conv2d.cpp, readable, float32 and
-// float64) and oneDNN (conv2d_onednn.cpp, the fast path for float32 when the build has oneDNN).
-// The kernel-list entries conv2d_forward/backward_* pick one; the tests compare the two.
+// The CPU convolution paths: the im2col + GEMM reference (conv2d.cpp, readable, float32 and
+// float64), oneDNN (conv2d_onednn.cpp, the fast path for float32 when the build has oneDNN) and,
+// for some narrow 3x3 convolutions on AVX-512 CPUs, Winograd (conv2d_winograd.cpp). The
+// kernel-list entries conv2d_forward/backward_* pick one; the tests compare them.
 #pragma once
 #include "ops/kernel_params.h"
 #include "tensor/tensor.h"
@@ -27,5 +28,13 @@ void conv2d_backward_data_onednn(const Tensor& grad_y, const Tensor& weight, Con
                                  Tensor& grad_x);
 void conv2d_backward_weight_onednn(const Tensor& x, const Tensor& grad_y, Conv2dParams p,
                                    Tensor& grad_weight);
+
+// Whether the Winograd kernels take this convolution: float32, 3x3, stride 1, padding 1, no bias,
+// 16 or 32 channels in and out, both activations channels last, and a CPU with AVX-512.
+bool winograd_conv_applies(const Tensor& in, const Tensor& weight, const Tensor& bias,
+                           Conv2dParams p, const Tensor& out);
+void conv2d_forward_winograd(const Tensor& x, const Tensor& weight, Tensor& y);
+void conv2d_backward_data_winograd(const Tensor& grad_y, const Tensor& weight, Tensor& grad_x);
+void conv2d_backward_weight_winograd(const Tensor& x, const Tensor& grad_y, Tensor& grad_weight);
 
 }  // namespace kdup::cpu

@@ -1,0 +1,81 @@
+// The Winograd F(2x2, 3x3) convolutions against the im2col reference, forward and both
+// backwards, and the geometries they take.
+#include "ops/cpu/conv2d_paths.h"
+#include "test_util.h"
+
+namespace kdup {
+namespace {
+
+using test::normalised_error;
+
+constexpr Conv2dParams kSame{1, 1};
+
+Tensor channels_last_randn(const Shape& shape, uint64_t seed, DType dtype = DType::f32) {
+  return Tensor::randn(shape, seed)
+      .to(dtype)
+      .in_layout_of(Tensor::empty_channels_last(shape, dtype, Device::cpu));
+}
+
+bool cpu_has_avx512() { return __builtin_cpu_supports("avx512f"); }
+
+struct Geometry {
+  int64_t batch, in, out, height, width;
+};
+
+TEST(Conv2dWinograd, MatchesTheIm2colReference) {
+  if (!cpu_has_avx512()) GTEST_SKIP() << "the Winograd kernels need AVX-512";
+  // Several tile blocks per image, partial blocks and tile groups, odd sizes, one pixel.
+  const std::vector<Geometry> geometries = {{2, 16, 16, 8, 8},   {3, 32, 32, 7, 7},
+                                            {2, 16, 32, 33, 33}, {1, 32, 16, 5, 9},
+                                            {4, 32, 32, 16, 16}, {3, 16, 16, 1, 1}};
+  uint64_t seed = 1;
+  for (const Geometry& g : geometries) {
+    const Shape x_shape{g.batch, g.in, g.height, g.width},
+        y_shape{g.batch, g.out, g.height, g.width};
+    const Tensor x = channels_last_randn(x_shape, seed++);
+    const Tensor w = Tensor::randn({g.out, g.in, 3, 3}, seed++);
+    const Tensor dy = channels_last_randn(y_shape, seed++);
+    const std::string where = "geometry " + shape_str(x_shape) + " -> " + shape_str(y_shape);
+    Tensor y = Tensor::empty_channels_last(y_shape, DType::f32, Device::cpu);
+    ASSERT_TRUE(cpu::winograd_conv_applies(x, w, Tensor(), kSame, y)) << where;
+    Tensor y_ref = Tensor::zeros(y_shape);
+    cpu::conv2d_forward_winograd(x, w, y);
+    cpu::conv2d_forward_im2col(x.contiguous(), w, Tensor(), kSame, y_ref);
+    EXPECT_LT(normalised_error(y, y_ref), 1e-5) << "forward, " << where;
+    Tensor dx = Tensor::empty_channels_last(x_shape, DType::f32, Device::cpu);
+    Tensor dx_ref = Tensor::zeros(x_shape);
+    cpu::conv2d_backward_data_winograd(dy, w, dx);
+    cpu::conv2d_backward_data_im2col(dy.contiguous(), w, kSame, dx_ref);
+    EXPECT_LT(normalised_error(dx, dx_ref), 1e-5) << "backward data, " << where;
+    Tensor dw = Tensor::empty(w.shape()), dw_ref = Tensor::zeros(w.shape());
+    cpu::conv2d_backward_weight_winograd(x, dy, dw);
+    cpu::conv2d_backward_weight_im2col(x.contiguous(), dy.contiguous(), kSame, dw_ref);
+    EXPECT_LT(normalised_error(dw, dw_ref), 1e-5) << "backward weight, " << where;
+  }
+}
+
+TEST(Conv2dWinograd, TakesOnlyItsGeometries) {
+  if (!cpu_has_avx512()) {
+    const Tensor x = channels_last_randn({2, 16, 8, 8}, 1);
+    EXPECT_FALSE(cpu::winograd_conv_applies(x, Tensor::randn({16, 16, 3, 3}, 2), Tensor(), kSame,
+                                            Tensor::empty_like(x)));
+    GTEST_SKIP() << "the Winograd kernels need AVX-512";
+  }
+  const Tensor x = channels_last_randn({2, 16, 8, 8}, 1), y = Tensor::empty_like(x);
+  const Tensor w = Tensor::randn({16, 16, 3, 3}, 2);
+  EXPECT_TRUE(cpu::winograd_conv_applies(x, w, Tensor(), kSame, y));
+  EXPECT_FALSE(cpu::winograd_conv_applies(x, w, Tensor::randn({16}, 3), kSame, y));  // bias
+  EXPECT_FALSE(cpu::winograd_conv_applies(x, w, Tensor(), {2, 1}, y));               // stride
+  EXPECT_FALSE(cpu::winograd_conv_applies(x, w, Tensor(), {1, 0}, y));               // padding
+  const Tensor x64 = channels_last_randn({2, 64, 8, 8}, 4);
+  EXPECT_FALSE(cpu::winograd_conv_applies(x64, Tensor::randn({64, 64, 3, 3}, 5), Tensor(), kSame,
+                                          Tensor::empty_like(x64)));  // 64 channels: oneDNN's
+  const Tensor x_nchw = Tensor::randn({2, 16, 8, 8}, 6);
+  EXPECT_FALSE(cpu::winograd_conv_applies(x_nchw, w, Tensor(), kSame, Tensor::empty_like(x_nchw)));
+  const Tensor x_f64 = channels_last_randn({2, 16, 8, 8}, 7, DType::f64);
+  EXPECT_FALSE(cpu::winograd_conv_applies(x_f64, w.to(DType::f64), Tensor(), kSame,
+                                          Tensor::empty_like(x_f64)));
+}
+
+}  // namespace
+}  // namespace kdup
