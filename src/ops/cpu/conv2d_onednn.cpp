@@ -39,6 +39,17 @@ memory::desc any(const Shape& s) {
 
 memory::desc nhwc(const Shape& s) { return plain(s, memory::format_tag::nhwc); }
 
+// Whether two layouts place every value at the same byte: equal, or channels last and oneDNN's
+// blocked layout (nChw16c) of 16 channels, which lie alike.
+bool same_bytes(const memory::desc& a, const memory::desc& b) {
+  if (a == b) return true;
+  const memory::dims d = a.dims();
+  if (d.size() != 4 || d[1] != 16 || b.dims() != d) return false;
+  const Shape s(d.begin(), d.end());
+  const memory::desc channels_last = nhwc(s), blocked = plain(s, memory::format_tag::nChw16c);
+  return (a == channels_last && b == blocked) || (a == blocked && b == channels_last);
+}
+
 // Primitives take their scratch memory from the caller, per execution (scratch_for), rather than
 // each keeping its own for good (Winograd's is megabytes).
 const dnnl::primitive_attr& user_scratchpad() {
@@ -99,7 +110,7 @@ constexpr size_t kWinogradExtraBytes = size_t{32} << 20;
 //    is used only where that extra stays within kWinogradExtraBytes (the narrower networks of the
 //    CPU configs).
 // 2. Fewer than 8 input channels (the RGB stem): the blocked layout, 2.6x faster there, and it
-//    reads NCHW images as they lie.
+//    reads NCHW images as they lie; a 16-channel output lies as channels last (same_bytes).
 // 3. Stride-1 forwards that keep the size (2p = k - 1), of 8 to 16 channels in and out or on
 //    images of 4x4 or fewer: oneDNN's channels-last forward kernel is slow there and its
 //    backward-data kernel is not (batch 128, alone: 16 channels 32x32, 3.7 against 2.7 ms with
@@ -175,10 +186,11 @@ ConvPrimitives& primitives_for(const Shape& x, const Shape& w, const Shape& y, C
   return found->second;
 }
 
-// A memory in the layout `wanted`: the user's own when the layouts agree, else a new buffer,
+// A memory in the layout `wanted`: the user's own when the bytes lie alike, else a new buffer,
 // filled from the user's data when `copy_in` is set.
 memory in_layout(const memory& user, const memory::desc& wanted, dnnl::stream& s, bool copy_in) {
   if (user.get_desc() == wanted) return user;
+  if (same_bytes(user.get_desc(), wanted)) return memory(wanted, engine(), user.get_data_handle());
   memory converted(wanted, engine());
   if (copy_in) dnnl::reorder(user, converted).execute(s, const_cast<memory&>(user), converted);
   return converted;
@@ -186,7 +198,8 @@ memory in_layout(const memory& user, const memory::desc& wanted, dnnl::stream& s
 
 // Copies a result back into the user's memory when the primitive wrote another layout.
 void to_user(memory& result, memory& user, dnnl::stream& s) {
-  if (result.get_desc() != user.get_desc()) dnnl::reorder(result, user).execute(s, result, user);
+  if (!same_bytes(result.get_desc(), user.get_desc()))
+    dnnl::reorder(result, user).execute(s, result, user);
 }
 
 memory wrap(const Tensor& t, memory::format_tag tag) {

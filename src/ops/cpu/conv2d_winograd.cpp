@@ -313,12 +313,25 @@ KDUP_AVX512 void accumulate_products(const float* v, const float* z, int64_t til
   }
 }
 
-constexpr double kG[kSpan][3] = {{1.0 / 4, 0, 0},
-                                 {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-                                 {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-                                 {1.0 / 24, 1.0 / 12, 1.0 / 6},
-                                 {1.0 / 24, -1.0 / 12, 1.0 / 6},
-                                 {0, 0, 1}};
+// r = G g for a column g of a kernel.
+inline void kernel_transform(const float g[3], float r[kSpan]) {
+  const float a = g[0] + g[2], b = g[0] / 24 + g[2] / 6, c = g[1] / 12;
+  r[0] = g[0] / 4;
+  r[1] = -(a + g[1]) / 6;
+  r[2] = -(a - g[1]) / 6;
+  r[3] = b + c;
+  r[4] = b - c;
+  r[5] = g[2];
+}
+
+// r = G^T d for a column d of a transformed kernel's gradient, G^T = [1/4 -1/6 -1/6 1/24 1/24 0;
+// 0 -1/6 1/6 1/12 -1/12 0; 0 -1/6 -1/6 1/6 1/6 1].
+inline void kernel_gradient_transform(const double d[kSpan], double r[3]) {
+  const double a = d[1] + d[2], b = d[3] + d[4];
+  r[0] = d[0] / 4 - a / 6 + b / 24;
+  r[1] = (d[2] - d[1]) / 6 + (d[3] - d[4]) / 12;
+  r[2] = (b - a) / 6 + d[5];
+}
 
 // u[p][i][o] = (G g G^T)[p] for the 3x3 kernel g from input channel i to output channel o of w
 // [O, I, 3, 3]; with `flipped`, of the kernel from o to i turned by 180 degrees (backward data).
@@ -330,18 +343,20 @@ std::vector<float> transform_weights(const Tensor& weight, bool flipped) {
   for (int64_t o = 0; o < out; ++o)
     for (int64_t i = 0; i < in; ++i) {
       const float* g = w + (o * in + i) * 9;
-      double gg[kSpan][3] = {};  // G g
-      for (int a = 0; a < kSpan; ++a)
-        for (int b = 0; b < 3; ++b)
-          for (int e = 0; e < 3; ++e)
-            gg[a][b] += kG[a][e] * (flipped ? g[(2 - e) * 3 + 2 - b] : g[e * 3 + b]);
-      const int64_t ui = flipped ? o : i, uo = flipped ? i : o;
-      for (int a = 0; a < kSpan; ++a)
-        for (int b = 0; b < kSpan; ++b) {  // (G g) G^T
-          double sum = 0;
-          for (int e = 0; e < 3; ++e) sum += gg[a][e] * kG[b][e];
-          u[((kSpan * a + b) * u_in + ui) * u_out + uo] = static_cast<float>(sum);
-        }
+      float gg[kSpan][3];  // G g, column by column
+      for (int b = 0; b < 3; ++b) {
+        const float column[3] = {flipped ? g[8 - b] : g[b], g[flipped ? 5 - b : 3 + b],
+                                 flipped ? g[2 - b] : g[6 + b]};
+        float transformed[kSpan];
+        kernel_transform(column, transformed);
+        for (int a = 0; a < kSpan; ++a) gg[a][b] = transformed[a];
+      }
+      float* up = u.data() + (flipped ? o * in + i : i * out + o);
+      for (int a = 0; a < kSpan; ++a) {  // (G g) G^T, row by row
+        float row[kSpan];
+        kernel_transform(gg[a], row);
+        for (int b = 0; b < kSpan; ++b) up[(kSpan * a + b) * u_in * u_out] = row[b];
+      }
     }
   return u;
 }
@@ -352,17 +367,18 @@ void transform_weight_gradient(const std::vector<double>& du, int64_t in, int64_
   float* w = grad_weight.data<float>();
   for (int64_t i = 0; i < in; ++i)
     for (int64_t o = 0; o < out; ++o) {
-      double gd[3][kSpan] = {};  // G^T dU
-      for (int a = 0; a < 3; ++a)
-        for (int b = 0; b < kSpan; ++b)
-          for (int e = 0; e < kSpan; ++e)
-            gd[a][b] += kG[e][a] * du[((kSpan * e + b) * in + i) * out + o];
-      for (int a = 0; a < 3; ++a)
-        for (int b = 0; b < 3; ++b) {  // (G^T dU) G
-          double sum = 0;
-          for (int e = 0; e < kSpan; ++e) sum += gd[a][e] * kG[e][b];
-          w[(o * in + i) * 9 + a * 3 + b] = static_cast<float>(sum);
-        }
+      double gd[3][kSpan];  // G^T dU, column by column
+      for (int b = 0; b < kSpan; ++b) {
+        double column[kSpan], transformed[3];
+        for (int e = 0; e < kSpan; ++e) column[e] = du[((kSpan * e + b) * in + i) * out + o];
+        kernel_gradient_transform(column, transformed);
+        for (int a = 0; a < 3; ++a) gd[a][b] = transformed[a];
+      }
+      for (int a = 0; a < 3; ++a) {  // (G^T dU) G, row by row
+        double row[3];
+        kernel_gradient_transform(gd[a], row);
+        for (int b = 0; b < 3; ++b) w[(o * in + i) * 9 + a * 3 + b] = static_cast<float>(row[b]);
+      }
     }
 }
 
