@@ -24,10 +24,13 @@ struct Geometry {
 
 TEST(Conv2dWinograd, MatchesTheIm2colReference) {
   if (!cpu_has_avx512()) GTEST_SKIP() << "the Winograd kernels need AVX-512";
-  // Several tile blocks per image, partial blocks and tile groups, odd sizes, one pixel.
-  const std::vector<Geometry> geometries = {{2, 16, 16, 8, 8},   {3, 32, 32, 7, 7},
-                                            {2, 16, 32, 33, 33}, {1, 32, 16, 5, 9},
-                                            {4, 32, 32, 16, 16}, {3, 16, 16, 1, 1}};
+  // Several tile blocks per image, partial blocks and tile groups, odd sizes, one pixel, blocks
+  // across images, every channel count compiled.
+  const std::vector<Geometry> geometries = {
+      {2, 16, 16, 8, 8},    {3, 32, 32, 7, 7},  {2, 16, 32, 33, 33}, {1, 32, 16, 5, 9},
+      {4, 32, 32, 16, 16},  {3, 16, 16, 1, 1},  {5, 64, 64, 8, 8},   {2, 64, 64, 6, 10},
+      {37, 128, 128, 4, 4}, {2, 128, 128, 3, 3}};
+  // Winograd rounds more than the direct sum: up to 6e-6 of the largest output here.
   uint64_t seed = 1;
   for (const Geometry& g : geometries) {
     const Shape x_shape{g.batch, g.in, g.height, g.width},
@@ -67,9 +70,12 @@ TEST(Conv2dWinograd, TakesOnlyItsGeometries) {
   EXPECT_FALSE(cpu::winograd_conv_applies(x, w, Tensor::randn({16}, 3), kSame, y));  // bias
   EXPECT_FALSE(cpu::winograd_conv_applies(x, w, Tensor(), {2, 1}, y));               // stride
   EXPECT_FALSE(cpu::winograd_conv_applies(x, w, Tensor(), {1, 0}, y));               // padding
-  const Tensor x64 = channels_last_randn({2, 64, 8, 8}, 4);
-  EXPECT_FALSE(cpu::winograd_conv_applies(x64, Tensor::randn({64, 64, 3, 3}, 5), Tensor(), kSame,
-                                          Tensor::empty_like(x64)));  // 64 channels: oneDNN's
+  for (int64_t channels : {48, 256}) {                                               // not compiled
+    const Tensor xc = channels_last_randn({2, channels, 4, 4}, 4);
+    EXPECT_FALSE(cpu::winograd_conv_applies(xc, Tensor::randn({channels, channels, 3, 3}, 5),
+                                            Tensor(), kSame, Tensor::empty_like(xc)))
+        << channels;
+  }
   const Tensor x_nchw = Tensor::randn({2, 16, 8, 8}, 6);
   EXPECT_FALSE(cpu::winograd_conv_applies(x_nchw, w, Tensor(), kSame, Tensor::empty_like(x_nchw)));
   const Tensor x_f64 = channels_last_randn({2, 16, 8, 8}, 7, DType::f64);

@@ -1,6 +1,7 @@
 // The CPU convolution paths: the im2col + GEMM reference (conv2d.cpp, readable, float32 and
 // float64), oneDNN (conv2d_onednn.cpp, the fast path for float32 when the build has oneDNN) and,
-// for some narrow 3x3 convolutions on AVX-512 CPUs, Winograd (conv2d_winograd.cpp). The
+// for the stride-1 3x3 convolutions of up to 128 channels on AVX-512 CPUs, Winograd
+// (conv2d_winograd.cpp). The
 // kernel-list entries conv2d_forward/backward_* pick one; the tests compare them.
 #pragma once
 #include "ops/kernel_params.h"
@@ -30,7 +31,8 @@ void conv2d_backward_weight_onednn(const Tensor& x, const Tensor& grad_y, Conv2d
                                    Tensor& grad_weight);
 
 // Whether the Winograd kernels take this convolution: float32, 3x3, stride 1, padding 1, no bias,
-// 16 or 32 channels in and out, both activations channels last, and a CPU with AVX-512.
+// channels in and out that they are compiled for (16, 32, 64 or 128, equal or 16 <-> 32), both
+// activations channels last, and a CPU with AVX-512.
 bool winograd_conv_applies(const Tensor& in, const Tensor& weight, const Tensor& bias,
                            Conv2dParams p, const Tensor& out);
 void conv2d_forward_winograd(const Tensor& x, const Tensor& weight, Tensor& y);

@@ -1,8 +1,9 @@
 // Winograd F(4x4, 3x3) convolution (Lavin and Gray, "Fast Algorithms for Convolutional Neural
-// Networks", 2016) for the narrow stages of the CPU-scale networks: 3x3 kernels, stride 1,
-// padding 1, 16 or 32 channels in and out, float32 channels-last activations, on CPUs with
-// AVX-512. oneDNN has only direct kernels there (its own Winograd, on its blocked layout, is
-// slower below 64 channels), which spend 4x the multiplications.
+// Networks", 2016) for the 3x3, stride-1, padding-1 convolutions of 16 to 128 channels in and out
+// (the first two stages of ResNet-18, all four at the CPU configs' width), float32 channels-last
+// activations, on CPUs with AVX-512. oneDNN's direct kernels spend 4x the multiplications; its
+// own Winograd runs on its blocked layout (activations reordered in and out) with scratch memory
+// for the whole batch, and is slower below 64 channels.
 //
 // Each 4x4 output tile Y comes from the 6x6 input tile d around it, per pair of input and output
 // channels and summed over the input channels:
@@ -16,8 +17,8 @@
 // The 36 points p of the transformed 6x6 tile are independent: summed over channels, each is a
 // matrix product M[t, p, :] = V[t, p, :] U[p] of the transformed input tiles (V = B^T d B) and
 // kernels (U = G g G^T), where the time goes. Outputs past the image edge are computed and
-// dropped. The transforms' larger coefficients cost precision: against the direct sum the
-// float32 error is 2e-6 to 5e-6 of the largest output (2e-7 direct), as with oneDNN's Winograd.
+// dropped. The transforms cost precision: against the direct sum the float32 error is 2e-6 to
+// 6e-6 of the largest output in the tests (2e-7 direct, 1.5e-6 to 2.2e-6 for oneDNN's Winograd).
 // - Backward data is the forward of dy with the flipped, transposed kernel: the identity in
 //   conv2d_onednn.cpp.
 // - Backward weight takes the transposes in reverse order: with Z = A dY A^T per tile,
@@ -45,6 +46,11 @@ constexpr int kTile = 4;     // output tile side
 constexpr int kSpan = 6;     // input tile side, kTile + 2
 constexpr int kPoints = 36;  // of the transformed 6x6 tile, p = 6 * row + column
 constexpr int64_t kBlockTiles = 32;
+
+// The 36 planes of transformed kernels (and of their gradients) lie one plane of in x out values
+// plus a cache line apart: a power of two apart, a kernel's 36 values would fall into the same
+// cache sets and evict each other.
+int64_t plane_size(int64_t in, int64_t out) { return in * out + kLanes; }
 
 KDUP_AVX512 inline Vec load(const float* p) {
   Vec v;
@@ -206,17 +212,24 @@ KDUP_AVX512 void transform_input(const float* x, const Tiling& g, const Block& b
 }
 
 // m[t][p][k] = sum_c v[t][p][c] u[p][c][k] for `Tiles` tiles from t, output channels k..k+15:
-// the tiles' sums run side by side to keep the vector units busy.
+// the tiles' sums run side by side to keep the vector units busy. Each 16 channels are summed
+// on their own and then added up, which halves the rounding error of one running sum over 128.
 template <int C, int K, int Tiles>
 KDUP_AVX512 void multiply_tiles(const float* v, const float* u, int64_t t, int p, int k, float* m) {
-  Vec acc[Tiles] = {};
   const float* vt = v + (t * kPoints + p) * C;
-  const float* up = u + p * C * K + k;
-  for (int c = 0; c < C; ++c) {
-    const Vec weights = load(up + c * K);
-    for (int j = 0; j < Tiles; ++j) acc[j] += weights * vt[j * kPoints * C + c];
+  const float* up = u + p * plane_size(C, K) + k;
+  float* mt = m + (t * kPoints + p) * K + k;
+  for (int c0 = 0; c0 < C; c0 += kLanes) {
+    Vec acc[Tiles] = {};
+    for (int c = c0; c < c0 + kLanes; ++c) {
+      const Vec weights = load(up + c * K);
+      for (int j = 0; j < Tiles; ++j) acc[j] += weights * vt[j * kPoints * C + c];
+    }
+    for (int j = 0; j < Tiles; ++j) {
+      float* out = mt + j * kPoints * K;
+      store(out, c0 == 0 ? acc[j] : load(out) + acc[j]);
+    }
   }
-  for (int j = 0; j < Tiles; ++j) store(m + ((t + j) * kPoints + p) * K + k, acc[j]);
 }
 
 template <int C, int K>
@@ -308,17 +321,19 @@ KDUP_AVX512 void accumulate_products(const float* v, const float* z, int64_t til
           const float* vt = v + (t * kPoints + p) * C + c0;
           for (int c = 0; c < kLanes; ++c) acc[c] += zt * vt[c];
         }
-        for (int c = 0; c < kLanes; ++c) add_in_double(du + (p * C + c0 + c) * K + k, acc[c]);
+        for (int c = 0; c < kLanes; ++c)
+          add_in_double(du + p * plane_size(C, K) + (c0 + c) * K + k, acc[c]);
       }
   }
 }
 
-// r = G g for a column g of a kernel.
+// r = G g for a column g of a kernel. Products with reciprocals: divisions would set the pace.
 inline void kernel_transform(const float g[3], float r[kSpan]) {
-  const float a = g[0] + g[2], b = g[0] / 24 + g[2] / 6, c = g[1] / 12;
-  r[0] = g[0] / 4;
-  r[1] = -(a + g[1]) / 6;
-  r[2] = -(a - g[1]) / 6;
+  constexpr float kSixth = 1.0f / 6, kTwelfth = 1.0f / 12, kTwentyFourth = 1.0f / 24;
+  const float a = g[0] + g[2], b = g[0] * kTwentyFourth + g[2] * kSixth, c = g[1] * kTwelfth;
+  r[0] = g[0] * 0.25f;
+  r[1] = -(a + g[1]) * kSixth;
+  r[2] = -(a - g[1]) * kSixth;
   r[3] = b + c;
   r[4] = b - c;
   r[5] = g[2];
@@ -327,10 +342,11 @@ inline void kernel_transform(const float g[3], float r[kSpan]) {
 // r = G^T d for a column d of a transformed kernel's gradient, G^T = [1/4 -1/6 -1/6 1/24 1/24 0;
 // 0 -1/6 1/6 1/12 -1/12 0; 0 -1/6 -1/6 1/6 1/6 1].
 inline void kernel_gradient_transform(const double d[kSpan], double r[3]) {
+  constexpr double kSixth = 1.0 / 6, kTwelfth = 1.0 / 12, kTwentyFourth = 1.0 / 24;
   const double a = d[1] + d[2], b = d[3] + d[4];
-  r[0] = d[0] / 4 - a / 6 + b / 24;
-  r[1] = (d[2] - d[1]) / 6 + (d[3] - d[4]) / 12;
-  r[2] = (b - a) / 6 + d[5];
+  r[0] = d[0] * 0.25 - a * kSixth + b * kTwentyFourth;
+  r[1] = (d[2] - d[1]) * kSixth + (d[3] - d[4]) * kTwelfth;
+  r[2] = (b - a) * kSixth + d[5];
 }
 
 // u[p][i][o] = (G g G^T)[p] for the 3x3 kernel g from input channel i to output channel o of w
@@ -338,11 +354,12 @@ inline void kernel_gradient_transform(const double d[kSpan], double r[3]) {
 std::vector<float> transform_weights(const Tensor& weight, bool flipped) {
   const int64_t out = weight.shape()[0], in = weight.shape()[1];
   const int64_t u_in = flipped ? out : in, u_out = flipped ? in : out;
+  const int64_t plane = plane_size(u_in, u_out);
   const float* w = weight.data<float>();
-  std::vector<float> u(static_cast<size_t>(kPoints * in * out));
-  for (int64_t o = 0; o < out; ++o)
-    for (int64_t i = 0; i < in; ++i) {
-      const float* g = w + (o * in + i) * 9;
+  std::vector<float> u(static_cast<size_t>(kPoints * plane));
+  for (int64_t ui = 0; ui < u_in; ++ui)
+    for (int64_t uo = 0; uo < u_out; ++uo) {
+      const float* g = w + (flipped ? ui * in + uo : uo * in + ui) * 9;
       float gg[kSpan][3];  // G g, column by column
       for (int b = 0; b < 3; ++b) {
         const float column[3] = {flipped ? g[8 - b] : g[b], g[flipped ? 5 - b : 3 + b],
@@ -351,26 +368,26 @@ std::vector<float> transform_weights(const Tensor& weight, bool flipped) {
         kernel_transform(column, transformed);
         for (int a = 0; a < kSpan; ++a) gg[a][b] = transformed[a];
       }
-      float* up = u.data() + (flipped ? o * in + i : i * out + o);
+      float* up = u.data() + ui * u_out + uo;
       for (int a = 0; a < kSpan; ++a) {  // (G g) G^T, row by row
         float row[kSpan];
         kernel_transform(gg[a], row);
-        for (int b = 0; b < kSpan; ++b) up[(kSpan * a + b) * u_in * u_out] = row[b];
+        for (int b = 0; b < kSpan; ++b) up[(kSpan * a + b) * plane] = row[b];
       }
     }
   return u;
 }
 
 // w[o][i] = G^T du[.][i][o] G, the transpose of transform_weights.
-void transform_weight_gradient(const std::vector<double>& du, int64_t in, int64_t out,
-                               Tensor& grad_weight) {
+void transform_weight_gradient(const double* du, int64_t in, int64_t out, Tensor& grad_weight) {
   float* w = grad_weight.data<float>();
+  const int64_t plane = plane_size(in, out);
   for (int64_t i = 0; i < in; ++i)
     for (int64_t o = 0; o < out; ++o) {
       double gd[3][kSpan];  // G^T dU, column by column
       for (int b = 0; b < kSpan; ++b) {
         double column[kSpan], transformed[3];
-        for (int e = 0; e < kSpan; ++e) column[e] = du[((kSpan * e + b) * in + i) * out + o];
+        for (int e = 0; e < kSpan; ++e) column[e] = du[(kSpan * e + b) * plane + i * out + o];
         kernel_gradient_transform(column, transformed);
         for (int a = 0; a < 3; ++a) gd[a][b] = transformed[a];
       }
@@ -409,7 +426,7 @@ void winograd_weight_gradient(const Tensor& x, const Tensor& grad_y, Tensor& gra
   const Tiling g(x.shape());
   const float* px = x.data<float>();
   const float* pdy = grad_y.data<float>();
-  const int64_t size = kPoints * C * K;
+  const int64_t size = kPoints * plane_size(C, K);
   std::vector<std::vector<double>> partial(static_cast<size_t>(omp_get_max_threads()));
 #pragma omp parallel
   {
@@ -426,22 +443,36 @@ void winograd_weight_gradient(const Tensor& x, const Tensor& grad_y, Tensor& gra
                                 Rows(px, g, index + 1, C, 1), Rows(pdy, g, index + 1, K, 0));
     }
   }
-  std::vector<double> du(static_cast<size_t>(size), 0.0);
-  for (const std::vector<double>& thread_sum : partial)
-    for (size_t e = 0; e < thread_sum.size(); ++e) du[e] += thread_sum[e];
-  transform_weight_gradient(du, C, K, grad_weight);
+  std::vector<double>& du = partial[0];
+  for (size_t thread = 1; thread < partial.size(); ++thread)
+    for (size_t e = 0; e < partial[thread].size(); ++e) du[e] += partial[thread][e];
+  transform_weight_gradient(du.data(), C, K, grad_weight);
 }
 
-// The instantiations, [in / 32][out / 32] for 16 or 32 channels in and out.
-using ForwardKernel = void (*)(const Tensor&, const std::vector<float>&, Tensor&);
-constexpr ForwardKernel kForward[2][2] = {{winograd_forward<16, 16>, winograd_forward<16, 32>},
-                                          {winograd_forward<32, 16>, winograd_forward<32, 32>}};
-using WeightGradientKernel = void (*)(const Tensor&, const Tensor&, Tensor&);
-constexpr WeightGradientKernel kWeightGradient[2][2] = {
-    {winograd_weight_gradient<16, 16>, winograd_weight_gradient<16, 32>},
-    {winograd_weight_gradient<32, 16>, winograd_weight_gradient<32, 32>}};
+// The channel counts compiled, in and out: with constant counts the inner loops' offsets are
+// constants (1.6x faster than counts known at run time). Those of ResNet-18's stride-1 3x3
+// convolutions up to 128 channels, and 16 <-> 32 (the tests' unequal counts). Wider layers stay
+// with oneDNN: their transformed kernels (9 MB at 256 channels) outgrow the caches the blocks
+// count on.
+struct Instance {
+  int64_t in, out;
+  void (*forward)(const Tensor&, const std::vector<float>&, Tensor&);
+  void (*weight_gradient)(const Tensor&, const Tensor&, Tensor&);
+};
 
-bool supported_channels(int64_t c) { return c == 16 || c == 32; }
+template <int C, int K>
+constexpr Instance instance() {
+  return {C, K, winograd_forward<C, K>, winograd_weight_gradient<C, K>};
+}
+
+constexpr Instance kInstances[] = {instance<16, 16>(), instance<16, 32>(), instance<32, 16>(),
+                                   instance<32, 32>(), instance<64, 64>(), instance<128, 128>()};
+
+const Instance* instance_for(int64_t in, int64_t out) {
+  for (const Instance& i : kInstances)
+    if (i.in == in && i.out == out) return &i;
+  return nullptr;
+}
 
 }  // namespace
 
@@ -450,23 +481,23 @@ bool winograd_conv_applies(const Tensor& in, const Tensor& weight, const Tensor&
   static const bool cpu_has_avx512 = __builtin_cpu_supports("avx512f");
   const Shape& w = weight.shape();
   return cpu_has_avx512 && in.dtype() == DType::f32 && !bias.defined() && w[2] == 3 && w[3] == 3 &&
-         p.stride == 1 && p.padding == 1 && supported_channels(w[0]) && supported_channels(w[1]) &&
-         in.is_channels_last() && out.is_channels_last();
+         p.stride == 1 && p.padding == 1 && instance_for(w[1], w[0]) && in.is_channels_last() &&
+         out.is_channels_last();
 }
 
 void conv2d_forward_winograd(const Tensor& x, const Tensor& weight, Tensor& y) {
   const Shape& w = weight.shape();
-  kForward[w[1] / 32][w[0] / 32](x, transform_weights(weight, false), y);
+  instance_for(w[1], w[0])->forward(x, transform_weights(weight, false), y);
 }
 
 void conv2d_backward_data_winograd(const Tensor& grad_y, const Tensor& weight, Tensor& grad_x) {
   const Shape& w = weight.shape();
-  kForward[w[0] / 32][w[1] / 32](grad_y, transform_weights(weight, true), grad_x);
+  instance_for(w[0], w[1])->forward(grad_y, transform_weights(weight, true), grad_x);
 }
 
 void conv2d_backward_weight_winograd(const Tensor& x, const Tensor& grad_y, Tensor& grad_weight) {
   const Shape& w = grad_weight.shape();
-  kWeightGradient[w[1] / 32][w[0] / 32](x, grad_y, grad_weight);
+  instance_for(w[1], w[0])->weight_gradient(x, grad_y, grad_weight);
 }
 
 }  // namespace kdup::cpu
