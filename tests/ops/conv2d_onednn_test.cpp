@@ -28,7 +28,7 @@ TEST(Conv2dOnednn, MatchesTheIm2colReference) {
       {2, 3, 16, 8, 3, 1, 1, false},  {2, 16, 16, 8, 3, 1, 1, false},
       {2, 32, 24, 4, 3, 1, 1, false}, {2, 64, 64, 8, 3, 1, 1, false}};
   // From the seventh: the RGB stem (blocked layout, which for 16 channels lies as channels last),
-  // two forwards as transposed convolutions, Winograd where the CPU has it.
+  // two forwards as transposed convolutions, and 64 channels (Winograd's in a training step).
   uint64_t seed = 1;
   for (const Geometry& g : geometries)
     for (bool channels_last : {false, true}) {

@@ -2,15 +2,13 @@
 // oneDNN). The primitives compute on channels-last activations (NHWC) and let oneDNN pick the
 // weights' layout: a channels-last tensor (Tensor::is_channels_last; what the conv op allocates)
 // is used in place, a contiguous NCHW one is reordered in or out, and so are the OIHW weights.
-// Some geometries use Winograd, the blocked layout or a transposed form (choose_primitives).
+// Some geometries use the blocked layout or a transposed form (choose_primitives).
 // Primitive descriptors are built once per geometry and cached; the im2col reference in
 // conv2d.cpp defines the results these must match (tests/ops/conv2d_onednn_test.cpp).
-#include <oneapi/dnnl/dnnl.hpp>
-
-#include <algorithm>
 #include <array>
 #include <map>
 #include <mutex>
+#include <oneapi/dnnl/dnnl.hpp>
 #include <optional>
 #include <vector>
 
@@ -51,7 +49,7 @@ bool same_bytes(const memory::desc& a, const memory::desc& b) {
 }
 
 // Primitives take their scratch memory from the caller, per execution (scratch_for), rather than
-// each keeping its own for good (Winograd's is megabytes).
+// each keeping its own for good (megabytes for some).
 const dnnl::primitive_attr& user_scratchpad() {
   static const dnnl::primitive_attr attr = [] {
     dnnl::primitive_attr a;
@@ -77,7 +75,8 @@ struct ConvPrimitives {
 
 // With `blocked`, the activations take oneDNN's own blocked layout and are reordered in and out.
 ConvPrimitives make_primitives(const Shape& x, const Shape& w, const Shape& y, Conv2dParams p,
-                               bool with_bias, dnnl::algorithm algo, bool blocked) {
+                               bool with_bias, bool blocked) {
+  constexpr dnnl::algorithm algo = dnnl::algorithm::convolution_direct;
   const memory::dims strides = {p.stride, p.stride}, padding = {p.padding, p.padding};
   const memory::desc src = blocked ? any(x) : nhwc(x), dst = blocked ? any(y) : nhwc(y);
   const memory::desc bias = plain({w[0]}, memory::format_tag::x);
@@ -98,20 +97,11 @@ ConvPrimitives make_primitives(const Shape& x, const Shape& w, const Shape& y, C
   return prims;
 }
 
-constexpr size_t kWinogradExtraBytes = size_t{32} << 20;
-
-// The primitives for one geometry: direct channels-last convolutions, except
-// 1. Winograd F(4x4, 3x3), for 3x3 stride-1 convolutions of 64 channels and more: 4x fewer
-//    multiplications than the direct sum, at a float32 error about ten times larger (against
-//    im2col: 2e-6 of the largest output, 2e-7 direct). oneDNN has it on AVX-512 CPUs only, on its
-//    blocked layout. It needs memory for the time of a call: scratch (the transformed tiles) and
-//    the blocked copies of input and output. In a full-width ResNet-18 the scratch is 50-140 MB
-//    per convolution and raised a training step's peak memory by 280 MB, above PyTorch's; so it
-//    is used only where that extra stays within kWinogradExtraBytes (the narrower networks of the
-//    CPU configs).
-// 2. Fewer than 8 input channels (the RGB stem): the blocked layout, 2.6x faster there, and it
+// The primitives for one geometry: direct channels-last convolutions (conv2d_winograd.cpp takes
+// the 3x3 stride-1 ones of 16 to 128 channels on AVX-512 CPUs), except
+// 1. Fewer than 8 input channels (the RGB stem): the blocked layout, 2.6x faster there, and it
 //    reads NCHW images as they lie; a 16-channel output lies as channels last (same_bytes).
-// 3. Stride-1 forwards that keep the size (2p = k - 1), of 8 to 16 channels in and out or on
+// 2. Stride-1 forwards that keep the size (2p = k - 1), of 8 to 16 channels in and out or on
 //    images of 4x4 or fewer: oneDNN's channels-last forward kernel is slow there and its
 //    backward-data kernel is not (batch 128, alone: 16 channels 32x32, 3.7 against 2.7 ms with
 //    AVX-512 and 7.4 against 4.9 with AVX2; 512 channels 4x4, 63 against 41 and 87 against 69).
@@ -120,25 +110,13 @@ constexpr size_t kWinogradExtraBytes = size_t{32} << 20;
 //      y[o](h, w) = sum_{i,a,b} x[i](h + a - p, w + b - p) W[o, i, a, b]
 //                 = sum_{i,a,b} x[i](h - a + p, w - b + p) V[i, o, a, b],
 //    V[i, o, a, b] = W[o, i, k-1-a, k-1-b]: the backward data of V applied to x.
-// The measurements behind these are in BENCHMARKS.md.
+// oneDNN's own Winograd (on its blocked layout, with scratch for the whole batch: 50-140 MB per
+// convolution of a full-width ResNet-18) is not used. The measurements behind these are in
+// BENCHMARKS.md.
 ConvPrimitives choose_primitives(const Shape& x, const Shape& w, const Shape& y, Conv2dParams p,
                                  bool with_bias) {
   using dnnl::algorithm;
-  if (w[0] >= 64 && w[1] >= 64 && w[2] == 3 && w[3] == 3 && p.stride == 1) {
-    try {
-      ConvPrimitives winograd =
-          make_primitives(x, w, y, p, with_bias, algorithm::convolution_winograd, true);
-      const size_t extra = std::max({winograd.forward.scratchpad_desc().get_size(),
-                                     winograd.backward_data.scratchpad_desc().get_size(),
-                                     winograd.backward_weights.scratchpad_desc().get_size()}) +
-                           winograd.forward.src_desc().get_size() +
-                           winograd.forward.dst_desc().get_size();
-      if (extra <= kWinogradExtraBytes) return winograd;
-    } catch (const dnnl::error&) {  // this CPU has no Winograd implementation
-    }
-  }
-  ConvPrimitives prims =
-      make_primitives(x, w, y, p, with_bias, algorithm::convolution_direct, w[1] < 8);
+  ConvPrimitives prims = make_primitives(x, w, y, p, with_bias, w[1] < 8);
   const bool narrow = w[0] <= 16 && w[1] <= 16, small_image = x[2] * x[3] <= 16;
   if (w[1] >= 8 && (narrow || small_image) && p.stride == 1 && 2 * p.padding == w[2] - 1 &&
       w[2] == w[3] && !with_bias) {
