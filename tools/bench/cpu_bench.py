@@ -58,6 +58,9 @@ def main():
     lines = [f"### CPU, {datetime.date.today()}, {platform.node()} ({os.cpu_count()} cores)", "",
              "Command: `make bench` (tools/bench/cpu_bench.py). Best of the timed steps; items are "
              "images for the networks (two views each in SimCLR), points for k-NN / k-means. "
+             "GFLOP/s count a network's direct-convolution operations (forward, and twice that "
+             "backward); kdup's Winograd layers do a quarter of the multiplications, so these "
+             "are effective rates and % FMA peak can pass 100%. "
              "% FMA peak: of the FMA throughput `kdup_bench --mode fma` measured on as many "
              f"threads ({', '.join(f'{t}: {p:.0f} GFLOP/s' for t, p in peaks.items())}). "
              f"PyTorch {rows[0][3]['impl'].split()[-1]} from Debian's python3-torch.", "",

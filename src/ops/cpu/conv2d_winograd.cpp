@@ -232,6 +232,7 @@ KDUP_AVX512 void multiply_tiles(const float* v, const float* u, int64_t t, int p
   }
 }
 
+// m = v u for the tiles of a block, point by point, while the next block's rows come in.
 template <int C, int K>
 KDUP_AVX512 void multiply(const float* v, const float* u, int64_t tiles, float* m,
                           const Rows& next) {
