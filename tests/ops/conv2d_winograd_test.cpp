@@ -1,5 +1,5 @@
-// The Winograd F(2x2, 3x3) convolutions against the im2col reference, forward and both
-// backwards, and the geometries they take.
+// The Winograd F(4x4, 3x3) convolutions against the im2col reference, forward and both
+// backwards, for each instruction set the CPU has, and the geometries they take.
 #include "ops/cpu/conv2d_paths.h"
 #include "test_util.h"
 
@@ -16,14 +16,21 @@ Tensor channels_last_randn(const Shape& shape, uint64_t seed, DType dtype = DTyp
       .in_layout_of(Tensor::empty_channels_last(shape, dtype, Device::cpu));
 }
 
-bool cpu_has_avx512() { return __builtin_cpu_supports("avx512f"); }
+// The kernel variants this CPU can run.
+std::vector<cpu::WinogradIsa> runnable_isas() {
+  std::vector<cpu::WinogradIsa> isas;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    isas.push_back(cpu::WinogradIsa::avx2);
+  if (__builtin_cpu_supports("avx512f")) isas.push_back(cpu::WinogradIsa::avx512);
+  return isas;
+}
 
 struct Geometry {
   int64_t batch, in, out, height, width;
 };
 
 TEST(Conv2dWinograd, MatchesTheIm2colReference) {
-  if (!cpu_has_avx512()) GTEST_SKIP() << "the Winograd kernels need AVX-512";
+  if (runnable_isas().empty()) GTEST_SKIP() << "the Winograd kernels need AVX2 with FMA";
   // Several tile blocks per image, partial blocks and tile groups, odd sizes, one pixel, blocks
   // across images, every channel count compiled.
   const std::vector<Geometry> geometries = {
@@ -38,31 +45,35 @@ TEST(Conv2dWinograd, MatchesTheIm2colReference) {
     const Tensor x = channels_last_randn(x_shape, seed++);
     const Tensor w = Tensor::randn({g.out, g.in, 3, 3}, seed++);
     const Tensor dy = channels_last_randn(y_shape, seed++);
-    const std::string where = "geometry " + shape_str(x_shape) + " -> " + shape_str(y_shape);
-    Tensor y = Tensor::empty_channels_last(y_shape, DType::f32, Device::cpu);
-    ASSERT_TRUE(cpu::winograd_conv_applies(x, w, Tensor(), kSame, y)) << where;
-    Tensor y_ref = Tensor::zeros(y_shape);
-    cpu::conv2d_forward_winograd(x, w, y);
+    Tensor y_ref = Tensor::zeros(y_shape), dx_ref = Tensor::zeros(x_shape);
+    Tensor dw_ref = Tensor::zeros(w.shape());
     cpu::conv2d_forward_im2col(x.contiguous(), w, Tensor(), kSame, y_ref);
-    EXPECT_LT(normalised_error(y, y_ref), 1e-5) << "forward, " << where;
-    Tensor dx = Tensor::empty_channels_last(x_shape, DType::f32, Device::cpu);
-    Tensor dx_ref = Tensor::zeros(x_shape);
-    cpu::conv2d_backward_data_winograd(dy, w, dx);
     cpu::conv2d_backward_data_im2col(dy.contiguous(), w, kSame, dx_ref);
-    EXPECT_LT(normalised_error(dx, dx_ref), 1e-5) << "backward data, " << where;
-    Tensor dw = Tensor::empty(w.shape()), dw_ref = Tensor::zeros(w.shape());
-    cpu::conv2d_backward_weight_winograd(x, dy, dw);
     cpu::conv2d_backward_weight_im2col(x.contiguous(), dy.contiguous(), kSame, dw_ref);
-    EXPECT_LT(normalised_error(dw, dw_ref), 1e-5) << "backward weight, " << where;
+    for (cpu::WinogradIsa isa : runnable_isas()) {
+      SCOPED_TRACE(::testing::Message()
+                   << shape_str(x_shape) << " -> " << shape_str(y_shape)
+                   << (isa == cpu::WinogradIsa::avx512 ? ", AVX-512" : ", AVX2"));
+      Tensor y = Tensor::empty_channels_last(y_shape, DType::f32, Device::cpu);
+      ASSERT_TRUE(cpu::winograd_conv_applies(x, w, Tensor(), kSame, y));
+      cpu::conv2d_forward_winograd(x, w, y, isa);
+      EXPECT_LT(normalised_error(y, y_ref), 1e-5) << "forward";
+      Tensor dx = Tensor::empty_channels_last(x_shape, DType::f32, Device::cpu);
+      cpu::conv2d_backward_data_winograd(dy, w, dx, isa);
+      EXPECT_LT(normalised_error(dx, dx_ref), 1e-5) << "backward data";
+      Tensor dw = Tensor::empty(w.shape());
+      cpu::conv2d_backward_weight_winograd(x, dy, dw, isa);
+      EXPECT_LT(normalised_error(dw, dw_ref), 1e-5) << "backward weight";
+    }
   }
 }
 
 TEST(Conv2dWinograd, TakesOnlyItsGeometries) {
-  if (!cpu_has_avx512()) {
+  if (runnable_isas().empty()) {
     const Tensor x = channels_last_randn({2, 16, 8, 8}, 1);
     EXPECT_FALSE(cpu::winograd_conv_applies(x, Tensor::randn({16, 16, 3, 3}, 2), Tensor(), kSame,
                                             Tensor::empty_like(x)));
-    GTEST_SKIP() << "the Winograd kernels need AVX-512";
+    GTEST_SKIP() << "the Winograd kernels need AVX2 with FMA";
   }
   const Tensor x = channels_last_randn({2, 16, 8, 8}, 1), y = Tensor::empty_like(x);
   const Tensor w = Tensor::randn({16, 16, 3, 3}, 2);
