@@ -5,10 +5,11 @@
 // Some geometries use the blocked layout or a transposed form (choose_primitives).
 // Primitive descriptors are built once per geometry and cached; the im2col reference in
 // conv2d.cpp defines the results these must match (tests/ops/conv2d_onednn_test.cpp).
+#include <oneapi/dnnl/dnnl.hpp>
+
 #include <array>
 #include <map>
 #include <mutex>
-#include <oneapi/dnnl/dnnl.hpp>
 #include <optional>
 #include <vector>
 
@@ -98,7 +99,7 @@ ConvPrimitives make_primitives(const Shape& x, const Shape& w, const Shape& y, C
 }
 
 // The primitives for one geometry: direct channels-last convolutions (conv2d_winograd.cpp takes
-// the 3x3 stride-1 ones of 16 to 128 channels on AVX-512 CPUs), except
+// the 3x3 stride-1 ones of 16 to 128 channels on AVX2 and AVX-512 CPUs), except
 // 1. Fewer than 8 input channels (the RGB stem): the blocked layout, 2.6x faster there, and it
 //    reads NCHW images as they lie; a 16-channel output lies as channels last (same_bytes).
 // 2. Stride-1 forwards that keep the size (2p = k - 1), of 8 to 16 channels in and out or on

@@ -1,8 +1,8 @@
 // The CPU convolution paths: the im2col + GEMM reference (conv2d.cpp, readable, float32 and
 // float64), oneDNN (conv2d_onednn.cpp, the fast path for float32 when the build has oneDNN) and,
 // for the stride-1 3x3 convolutions of up to 128 channels on AVX2 and AVX-512 CPUs, Winograd
-// (conv2d_winograd.cpp). The
-// kernel-list entries conv2d_forward/backward_* pick one; the tests compare them.
+// (conv2d_winograd.cpp). The kernel-list entries conv2d_forward/backward_* pick one; the tests
+// compare them.
 #pragma once
 #include "ops/kernel_params.h"
 #include "tensor/tensor.h"
@@ -31,8 +31,8 @@ void conv2d_backward_weight_onednn(const Tensor& x, const Tensor& grad_y, Conv2d
                                    Tensor& grad_weight);
 
 // The vector instructions of the Winograd kernels: the best of AVX-512 and AVX2 with FMA that the
-// CPU has, with oneDNN's cap obeyed (ONEDNN_MAX_CPU_ISA=AVX2 keeps both to AVX2); none without
-// AVX2.
+// CPU has, within oneDNN's cap (ONEDNN_MAX_CPU_ISA=AVX2 keeps both to AVX2); none without AVX2
+// or under a lower cap.
 enum class WinogradIsa { none, avx2, avx512 };
 WinogradIsa winograd_isa();
 

@@ -235,22 +235,27 @@ int variant(WinogradIsa isa) {
   return avx512 ? 1 : 0;
 }
 
-// Whether oneDNN's ISA cap (for example ONEDNN_MAX_CPU_ISA=AVX2) keeps AVX-512 out.
-bool capped_below_avx512() {
+// The highest instruction set oneDNN's cap allows: ONEDNN_MAX_CPU_ISA (SSE41, AVX, AVX2...,
+// AVX512_CORE..., ALL), unset meaning ALL.
+WinogradIsa onednn_cap() {
   const char* cap = std::getenv("ONEDNN_MAX_CPU_ISA");
-  if (!cap || !*cap) return false;
+  if (!cap || !*cap) return WinogradIsa::avx512;
   std::string isa(cap);
   for (char& c : isa) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return isa != "ALL" && isa != "DEFAULT" && isa.rfind("AVX512", 0) != 0 &&
-         isa.rfind("AVX10", 0) != 0;
+  if (isa == "ALL" || isa == "DEFAULT" || isa.rfind("AVX512", 0) == 0 ||
+      isa.rfind("AVX10", 0) == 0)
+    return WinogradIsa::avx512;
+  return isa.rfind("AVX2", 0) == 0 ? WinogradIsa::avx2 : WinogradIsa::none;
 }
 
 }  // namespace
 
 WinogradIsa winograd_isa() {
   static const WinogradIsa isa = [] {
-    if (__builtin_cpu_supports("avx512f") && !capped_below_avx512()) return WinogradIsa::avx512;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return WinogradIsa::avx2;
+    const WinogradIsa cap = onednn_cap();
+    if (cap == WinogradIsa::avx512 && __builtin_cpu_supports("avx512f")) return WinogradIsa::avx512;
+    if (cap != WinogradIsa::none && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+      return WinogradIsa::avx2;
     return WinogradIsa::none;
   }();
   return isa;
