@@ -49,22 +49,6 @@ bool same_bytes(const memory::desc& a, const memory::desc& b) {
   return (a == channels_last && b == blocked) || (a == blocked && b == channels_last);
 }
 
-// Primitives take their scratch memory from the caller, per execution (scratch_for), rather than
-// each keeping its own for good (megabytes for some).
-const dnnl::primitive_attr& user_scratchpad() {
-  static const dnnl::primitive_attr attr = [] {
-    dnnl::primitive_attr a;
-    a.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-    return a;
-  }();
-  return attr;
-}
-
-template <class PrimitiveDesc>
-memory scratch_for(const PrimitiveDesc& pd) {
-  return memory(pd.scratchpad_desc(), engine());
-}
-
 // The three primitive descriptors of one convolution geometry, and for some the forward as the
 // backward data of the transposed convolution (see choose_primitives).
 struct ConvPrimitives {
@@ -87,14 +71,13 @@ ConvPrimitives make_primitives(const Shape& x, const Shape& w, const Shape& y, C
                 : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algo, src,
                                                   any(w), dst, strides, padding, padding);
   ConvPrimitives prims;
-  prims.forward =
-      dnnl::convolution_forward::primitive_desc(forward_desc, user_scratchpad(), engine());
+  prims.forward = dnnl::convolution_forward::primitive_desc(forward_desc, engine());
   prims.backward_data = dnnl::convolution_backward_data::primitive_desc(
       dnnl::convolution_backward_data::desc(algo, src, any(w), dst, strides, padding, padding),
-      user_scratchpad(), engine(), prims.forward);
+      engine(), prims.forward);
   prims.backward_weights = dnnl::convolution_backward_weights::primitive_desc(
       dnnl::convolution_backward_weights::desc(algo, src, any(w), dst, strides, padding, padding),
-      user_scratchpad(), engine(), prims.forward);
+      engine(), prims.forward);
   return prims;
 }
 
@@ -131,7 +114,7 @@ ConvPrimitives choose_primitives(const Shape& x, const Shape& w, const Shape& y,
     prims.forward_as_transpose = dnnl::convolution_backward_data::primitive_desc(
         dnnl::convolution_backward_data::desc(algorithm::convolution_direct, nhwc(y), any(v),
                                               nhwc(x), strides, padding, padding),
-        user_scratchpad(), engine(), transpose_forward);
+        engine(), transpose_forward);
   }
   return prims;
 }
@@ -200,8 +183,7 @@ void run_backward_data(const dnnl::convolution_backward_data::primitive_desc& pd
   memory diff_src = in_layout(user_diff_src, pd.diff_src_desc(), s, false);
   dnnl::convolution_backward_data(pd).execute(s, {{DNNL_ARG_DIFF_DST, diff_dst},
                                                   {DNNL_ARG_WEIGHTS, weights},
-                                                  {DNNL_ARG_DIFF_SRC, diff_src},
-                                                  {DNNL_ARG_SCRATCHPAD, scratch_for(pd)}});
+                                                  {DNNL_ARG_DIFF_SRC, diff_src}});
   to_user(diff_src, user_diff_src, s);
   s.wait();
 }
@@ -226,8 +208,7 @@ void conv2d_forward_onednn(const Tensor& x, const Tensor& weight, const Tensor& 
   memory dst = in_layout(user_dst, prims.forward.dst_desc(), s, false);
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src},
                                        {DNNL_ARG_WEIGHTS, weights},
-                                       {DNNL_ARG_DST, dst},
-                                       {DNNL_ARG_SCRATCHPAD, scratch_for(prims.forward)}};
+                                       {DNNL_ARG_DST, dst}};
   if (bias.defined()) args.insert({DNNL_ARG_BIAS, wrap(bias, memory::format_tag::x)});
   dnnl::convolution_forward(prims.forward).execute(s, args);
   to_user(dst, user_dst, s);
@@ -256,8 +237,7 @@ void conv2d_backward_weight_onednn(const Tensor& x, const Tensor& grad_y, Conv2d
   dnnl::convolution_backward_weights(prims.backward_weights)
       .execute(s, {{DNNL_ARG_SRC, src},
                    {DNNL_ARG_DIFF_DST, diff_dst},
-                   {DNNL_ARG_DIFF_WEIGHTS, diff_weights},
-                   {DNNL_ARG_SCRATCHPAD, scratch_for(prims.backward_weights)}});
+                   {DNNL_ARG_DIFF_WEIGHTS, diff_weights}});
   to_user(diff_weights, user_diff_weights, s);
   s.wait();
 }
