@@ -1,10 +1,10 @@
 #include "fma_peak.h"
 
-#include <immintrin.h>
 #include <omp.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 
 namespace kdup {
@@ -15,35 +15,28 @@ namespace {
 constexpr int kChains = 12;
 constexpr int64_t kIterations = 10'000'000;
 
-// Each returns a sum of its chains so that the compiler must compute them.
-__attribute__((target("avx512f"))) float fma_chains_avx512() {
-  const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
-  __m512 acc[kChains];
-  for (int j = 0; j < kChains; ++j) acc[j] = _mm512_set1_ps(static_cast<float>(j));
+// kChains independent FMA chains of vectors V, kIterations long; returns the sum of their lanes so
+// that the compiler must compute them. Inlined into the two functions below, each compiled for
+// its instruction set (the multiply-add is contracted to an FMA there).
+template <class V>
+__attribute__((always_inline)) inline float fma_chains() {
+  const V a = V{} + 0.999999f, b = V{} + 1e-7f;
+  V acc[kChains];
+  for (int j = 0; j < kChains; ++j) acc[j] = V{} + static_cast<float>(j);
   for (int64_t i = 0; i < kIterations; ++i)
-    for (int j = 0; j < kChains; ++j) acc[j] = _mm512_fmadd_ps(acc[j], a, b);
-  alignas(64) float lanes[16];
+    for (int j = 0; j < kChains; ++j) acc[j] = acc[j] * a + b;
   float sum = 0;
-  for (int j = 0; j < kChains; ++j) {
-    _mm512_store_ps(lanes, acc[j]);
-    for (float v : lanes) sum += v;
-  }
+  for (int j = 0; j < kChains; ++j)
+    for (size_t lane = 0; lane < sizeof(V) / sizeof(float); ++lane) sum += acc[j][lane];
   return sum;
 }
 
+__attribute__((target("avx512f"))) float fma_chains_avx512() {
+  return fma_chains<float __attribute__((vector_size(64)))>();
+}
+
 __attribute__((target("avx2,fma"))) float fma_chains_avx2() {
-  const __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
-  __m256 acc[kChains];
-  for (int j = 0; j < kChains; ++j) acc[j] = _mm256_set1_ps(static_cast<float>(j));
-  for (int64_t i = 0; i < kIterations; ++i)
-    for (int j = 0; j < kChains; ++j) acc[j] = _mm256_fmadd_ps(acc[j], a, b);
-  alignas(32) float lanes[8];
-  float sum = 0;
-  for (int j = 0; j < kChains; ++j) {
-    _mm256_store_ps(lanes, acc[j]);
-    for (float v : lanes) sum += v;
-  }
-  return sum;
+  return fma_chains<float __attribute__((vector_size(32)))>();
 }
 
 }  // namespace
