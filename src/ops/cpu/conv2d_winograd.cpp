@@ -133,12 +133,12 @@ inline void kernel_gradient_transform(const double d[kSpan], double r[3]) {
 
 // u[p][i][o] = (G g G^T)[p] for the 3x3 kernel g from input channel i to output channel o of w
 // [O, I, 3, 3]; with `flipped`, of the kernel from o to i turned by 180 degrees (backward data).
-Tensor transform_weights(const Tensor& weight, bool flipped) {
+std::vector<float> transform_weights(const Tensor& weight, bool flipped) {
   const int64_t out = weight.shape()[0], in = weight.shape()[1];
   const int64_t u_in = flipped ? out : in, u_out = flipped ? in : out;
   const int64_t plane = plane_size(u_in, u_out);
   const float* w = weight.data<float>();
-  Tensor u = Tensor::empty({kPoints * plane});  // the padding between planes stays unwritten
+  std::vector<float> u(static_cast<size_t>(kPoints * plane));
   for (int64_t ui = 0; ui < u_in; ++ui)
     for (int64_t uo = 0; uo < u_out; ++uo) {
       const float* g = w + (flipped ? ui * in + uo : uo * in + ui) * 9;
@@ -150,7 +150,7 @@ Tensor transform_weights(const Tensor& weight, bool flipped) {
         kernel_transform(column, transformed);
         for (int a = 0; a < kSpan; ++a) gg[a][b] = transformed[a];
       }
-      float* up = u.data<float>() + ui * u_out + uo;
+      float* up = u.data() + ui * u_out + uo;
       for (int a = 0; a < kSpan; ++a) {  // (G g) G^T, row by row
         float row[kSpan];
         kernel_transform(gg[a], row);
@@ -205,7 +205,7 @@ constexpr int kLanes = 8;
 struct Instance {
   int64_t in, out;
   // [0]: AVX2, [1]: AVX-512
-  void (*forward[2])(const Tensor&, const Tensor&, Tensor&);
+  void (*forward[2])(const Tensor&, const std::vector<float>&, Tensor&);
   void (*weight_gradient[2])(const Tensor&, const Tensor&, Tensor&);
 };
 
