@@ -123,8 +123,8 @@ Stage2Config stage2_config_from(const Config& cfg, Device device) {
   c.pairs.neighbours = cfg.integer("stage2.k_kd");
   c.pairs.num_clusters = cfg.integer("stage2.num_clusters");
   c.pairs.clustering = cfg.string("stage2.clustering");
-  c.pairs.kmeans_seed = static_cast<uint64_t>(cfg.integer("train.seed"));
-  c.pairs.kl = kl_config_from(cfg, static_cast<uint64_t>(cfg.integer("train.seed")));
+  c.pairs.kmeans_seed = static_cast<uint64_t>(cfg.integer("run.seed"));
+  c.pairs.kl = kl_config_from(cfg, static_cast<uint64_t>(cfg.integer("run.seed")));
   c.pairs_embedding = cfg.string("stage2.pairs_embedding");
   c.base = pretrain_config_from(cfg, device);  // momentum, weight decay, temperature, seed
   c.base.epochs = cfg.integer("stage2.epochs");

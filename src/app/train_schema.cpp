@@ -15,6 +15,10 @@ const ConfigSchema& train_schema() {
                     {"auto", "cpu", "cuda"})
         .add_integer("run.checkpoint_every", 10, "epochs between checkpoints (and at the end)",
                      {1, 1e9})
+        .add_integer("run.seed", 0,
+                     "the one seed of a run: initialisation, shuffling, augmentation, every draw "
+                     "of the method, the probes",
+                     {0, 1e15})
         .add_integer("run.knn_every", 0, "epochs between k-NN monitor evaluations (0: never)",
                      {0, 1e9})
         // data
@@ -50,14 +54,12 @@ const ConfigSchema& train_schema() {
         .add_number("model.width", 1.0, "channel multiplier of the backbone", {1e-3, 16})
         .add_integer("model.projection_hidden", 512, "projection head hidden size", {1, 1e6})
         .add_integer("model.projection_dim", 128, "projection size", {1, 1e6})
-        .add_integer("model.seed", 0, "initialisation seed", {0, 1e15})
         // training
         .add_string("train.method", "simclr", "base method", {"simclr", "sdclr"})
         .add_integer("train.epochs", 2000, "epochs", {1, 1e9})
         .add_integer("train.batch_size", 512, "images per batch (two views each)", {2, 1e9})
         .add_number("train.temperature", 0.2, "NT-Xent temperature tau", positive)
         .add_number("train.prune_ratio", 0.9, "SDCLR pruning ratio", {0, 0.999})
-        .add_integer("train.seed", 0, "seed of shuffling and augmentation", {0, 1e15})
         .add_number("optim.lr", 0.5, "base learning rate", positive)
         .add_number("optim.momentum", 0.9, "SGD momentum", unit)
         .add_number("optim.weight_decay", 1e-4, "weight decay (conv/linear weights only)",
@@ -77,8 +79,7 @@ const ConfigSchema& train_schema() {
         .add_integer("eval.fewshot_epochs", 100, "few-shot probe epochs", {1, 1e6})
         .add_numbers("eval.fewshot_milestones", {40, 60}, "few-shot lr drops x0.1", {0, 1e6})
         .add_integer("eval.knn_k", 200, "neighbours of the k-NN monitor", {1, 1e6})
-        .add_integer("eval.batch_size", 256, "batch size of embedding passes", {1, 1e9})
-        .add_integer("eval.seed", 0, "seed of the probes", {0, 1e15});
+        .add_integer("eval.batch_size", 256, "batch size of embedding passes", {1, 1e9});
     add_method_keys(s);
     return s;
   }();
@@ -132,7 +133,7 @@ ContrastiveModelConfig model_config_from(const Config& cfg) {
   m.backbone.cifar_stem = cfg.boolean("model.cifar_stem");
   m.backbone.width = cfg.number("model.width");
   m.backbone.bn_branches = cfg.string("train.method") == "sdclr" ? 2 : 1;
-  m.backbone.seed = static_cast<uint64_t>(cfg.integer("model.seed"));
+  m.backbone.seed = static_cast<uint64_t>(cfg.integer("run.seed"));
   m.projection_hidden = cfg.integer("model.projection_hidden");
   m.projection_dim = cfg.integer("model.projection_dim");
   return m;
@@ -145,7 +146,7 @@ PretrainConfig pretrain_config_from(const Config& cfg, Device device) {
   p.batch_size = cfg.integer("train.batch_size");
   p.temperature = cfg.number("train.temperature");
   p.prune_ratio = cfg.number("train.prune_ratio");
-  p.seed = static_cast<uint64_t>(cfg.integer("train.seed"));
+  p.seed = static_cast<uint64_t>(cfg.integer("run.seed"));
   p.lr = cfg.number("optim.lr");
   p.momentum = cfg.number("optim.momentum");
   p.weight_decay = cfg.number("optim.weight_decay");
@@ -165,7 +166,7 @@ EvalConfig eval_config_from(const Config& cfg, Device device) {
   e.linear = cfg.boolean("eval.linear");
   e.fewshot = cfg.boolean("eval.fewshot");
   e.cached_features = cfg.boolean("eval.cached_features");
-  const uint64_t seed = static_cast<uint64_t>(cfg.integer("eval.seed"));
+  const uint64_t seed = static_cast<uint64_t>(cfg.integer("run.seed"));
   e.probe = {cfg.integer("eval.probe_epochs"), cfg.number("eval.probe_lr"), 0.9, 0.0,
              cfg.integer("eval.probe_batch_size"), as_epochs(cfg.numbers("eval.probe_milestones")),
              0.1, seed};

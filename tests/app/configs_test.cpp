@@ -33,5 +33,22 @@ TEST(Configs, EveryShippedConfigValidates) {
   EXPECT_EQ(image_lists, 8);
 }
 
+// One key seeds a run: the initialisation, the shuffling and augmentation (and with them every
+// draw of the method), stage 2's clustering and draws, and the probes.
+TEST(Configs, RunSeedSeedsEveryRandomChoice) {
+  const std::string path = std::string(KDUP_SOURCE_DIR) + "/configs/cpu/kdup_cifar10_lt_split1.json";
+  const Config cfg = load_config(path, train_schema(), {"run.seed=7"});
+  EXPECT_EQ(model_config_from(cfg).backbone.seed, 7u);
+  const PretrainConfig base = pretrain_config_from(cfg, Device::cpu);
+  EXPECT_EQ(base.seed, 7u);
+  EXPECT_EQ(stage1_config_from(cfg, base).base.seed, 7u);
+  const Stage2Config stage2 = stage2_config_from(cfg, Device::cpu);
+  EXPECT_EQ(stage2.base.seed, 7u);
+  EXPECT_EQ(stage2.pairs.kmeans_seed, 7u);
+  EXPECT_EQ(eval_config_from(cfg, Device::cpu).probe.seed, 7u);
+  for (const char* old_key : {"model.seed=1", "train.seed=1", "eval.seed=1"})
+    EXPECT_THROW(load_config(path, train_schema(), {old_key}), Error) << old_key;
+}
+
 }  // namespace
 }  // namespace kdup
