@@ -117,6 +117,8 @@ RefreshReport refresh_stage1(ContrastiveModel& model, const Stage1Config& config
   model.set_branch(0);
   const Tensor z_id = embed_normalized(model, data.id_images, data.id_ids, config);
   Tensor z_extra;  // embeddings of the selected extra samples
+  Tensor candidates;  // the embeddings sampled from (clusters: the whole pool; augmented: D_ID)
+  bool candidates_are_pool = false;
   if (stage1_uses_clusters(config)) {
     // Steps 2–4: clusters, per-sample and per-cluster tailness, budgets.
     cluster_id_embeddings(z_id, config, seed, state, report);
@@ -131,12 +133,17 @@ RefreshReport refresh_stage1(ContrastiveModel& model, const Stage1Config& config
                                                                   : TailnessDirection::high_is_head;
     report.budgets = ood_budgets(report.cluster_tailness, config.ood_budget,
                                  config.budget_temperature, direction);
-    if (!data.id_labels.empty()) add_label_diagnosis(data.id_labels, state, report);
+    if (!data.id_labels.labels.empty()) {
+      add_label_diagnosis(data.id_labels.labels, state, report);
+      report.cluster_purity = cluster_purity(state.assignments.to_vector<int64_t>(),
+                                             config.num_clusters, data.id_labels);
+    }
     // Step 5: the items nearest to each (normalised) centroid, never one twice.
-    const Tensor candidates = config.sampling == "clusters"
-                                  ? embed_normalized(model, data.pool_images,
-                                                     all_indices(data.pool_images.size(0)), config)
-                                  : z_id;
+    candidates_are_pool = config.sampling == "clusters";
+    candidates = candidates_are_pool ? embed_normalized(model, data.pool_images,
+                                                        all_indices(data.pool_images.size(0)),
+                                                        config)
+                                     : z_id;
     OodSelection selection =
         sample_ood_nearest_centroids(candidates, state.centroids, report.budgets);
     state.selection = selection.indices;
@@ -155,6 +162,19 @@ RefreshReport refresh_stage1(ContrastiveModel& model, const Stage1Config& config
         copy_positive_lists(positive_lists(z_id, Tensor(), config.positives_k), state.selection);
   else
     state.positives = positive_lists(z_id, z_extra, config.positives_k);
+  if (!data.id_labels.labels.empty()) {
+    report.has_diagnostics = true;
+    report.positive_purity = neighbour_purity(state.positives, data.id_labels);
+    if (config.sampling == "clusters" || config.sampling == "random")
+      report.ood_placement = ood_placement(z_extra, z_id, data.id_labels);
+    else
+      report.ood_placement.id_share = data.id_labels.sample_shares();
+    if (candidates_are_pool) {  // the same count drawn uniformly from the embedded pool
+      const Tensor drawn = sample_ood_random(candidates.size(0), config.ood_budget, seed);
+      report.random_placement =
+          ood_placement(index_select(candidates, drawn), z_id, data.id_labels);
+    }
+  }
 
   ++state.refreshes;
   report.refresh = state.refreshes;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kdup/contrastive_model.h"
+#include "kdup/mechanism_diagnostics.h"
 #include "kdup/stage1_config.h"
 #include "kdup/tailness_momentum.h"
 #include "nn/module.h"
@@ -42,6 +43,14 @@ struct RefreshReport {
   // a COLT score (high = head) positively.
   bool has_spearman = false;
   double tailness_size_spearman = 0;
+  // With true ID labels (has_diagnostics), METHOD.md §6 at this refresh: the purity of the
+  // clusters (when the method clusters), of the ID samples' K_pos positive lists, and where the
+  // sampled OOD images lie (when OOD images were sampled).
+  bool has_diagnostics = false;
+  ClusterPurity cluster_purity;
+  NeighbourPurity positive_purity;
+  OodPlacement ood_placement;
+  OodPlacement random_placement;  // N_b pool images drawn uniformly, for reference (clusters)
   double seconds = 0;
 };
 
@@ -49,7 +58,7 @@ struct Stage1Data {
   Tensor id_images;                // uint8 [*, H, W, 3]
   std::vector<int64_t> id_ids;     // D_ID: rows of id_images
   Tensor pool_images;              // uint8 [P, H, W, 3] (may be empty for augmented / none)
-  std::vector<int64_t> id_labels;  // optional true labels of D_ID (diagnosis only)
+  LabelGroups id_labels;  // optional true labels of D_ID and their groups (diagnosis only)
 };
 
 // Runs steps 1–6 and replaces the state's selection, positive lists, centroids and assignments

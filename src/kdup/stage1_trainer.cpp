@@ -53,10 +53,13 @@ int64_t schedule_steps(const Stage1Config& c, int64_t n_id, int64_t epochs_of_id
 
 Stage1Trainer::Stage1Trainer(ContrastiveModel& model, const Stage1Config& config, Tensor id_images,
                              std::vector<int64_t> id_ids, Tensor pool_images,
-                             std::vector<int64_t> id_labels)
+                             std::vector<int64_t> id_labels, std::vector<int> class_groups)
     : model_(model),
       config_(checked(config, id_images, id_ids.size(), pool_images, id_labels.size())),
-      data_{id_images.to(Device::cpu), std::move(id_ids), pool_images, std::move(id_labels)},
+      data_{id_images.to(Device::cpu), std::move(id_ids), pool_images,
+            class_groups.empty() || id_labels.empty()
+                ? label_groups_by_thirds(std::move(id_labels))
+                : LabelGroups{std::move(id_labels), std::move(class_groups)}},
       optimizer_({{model.decayed_parameters(), config.base.weight_decay},
                   {model.undecayed_parameters(), 0.0}},
                  config.base.lr, config.base.momentum),

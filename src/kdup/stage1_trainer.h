@@ -36,11 +36,13 @@ class Stage1Trainer {
  public:
   // id_images: uint8 [*, H, W, 3], of which the rows id_ids form D_ID; pool_images: uint8
   // [P, H, W, 3], the OOD pool (unused, and may be empty, for sampling augmented / none).
-  // id_labels: optional true labels of D_ID (aligned with id_ids), for the refresh diagnosis only.
+  // id_labels: optional true labels of D_ID (aligned with id_ids), for the refresh diagnosis only;
+  // class_groups: the Many (0) / Medium (1) / Few (2) group of every class (empty: the thirds of
+  // the D_ID class counts).
   // Bad sizes (an empty pool, N_b above the pool, K or N_c above D_ID, ...) are errors here.
   Stage1Trainer(ContrastiveModel& model, const Stage1Config& config, Tensor id_images,
                 std::vector<int64_t> id_ids, Tensor pool_images,
-                std::vector<int64_t> id_labels = {});
+                std::vector<int64_t> id_labels = {}, std::vector<int> class_groups = {});
 
   int64_t epochs_done() const { return state_.epoch; }
   int64_t images_processed() const;  // forward+backward images so far, resumed runs included

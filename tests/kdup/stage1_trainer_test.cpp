@@ -185,6 +185,21 @@ TEST(Stage1Trainer, RefreshReportsTheLabelDiagnosis) {
     EXPECT_LE(r.refresh->tailness_size_spearman, 1.0);
   }
   EXPECT_GE(r.refresh->kl_passes, 1);
+  // METHOD.md §6: the diagnostics are those of the state the refresh left.
+  ASSERT_TRUE(r.refresh->has_diagnostics);
+  const LabelGroups groups = label_groups_by_thirds(labels);
+  const Stage1MethodState& state = trainer.method_state();
+  const ClusterPurity clusters = cluster_purity(state.assignments.to_vector<int64_t>(),
+                                                config.num_clusters, groups);
+  EXPECT_EQ(r.refresh->cluster_purity.purity, clusters.purity);
+  EXPECT_EQ(r.refresh->positive_purity.purity.all,
+            neighbour_purity(state.positives, groups).purity.all);
+  double placed = 0, random = 0;
+  for (int g = 0; g < 3; ++g)
+    placed += r.refresh->ood_placement.placed[g], random += r.refresh->random_placement.placed[g];
+  EXPECT_NEAR(placed, 1.0, 1e-12);
+  EXPECT_NEAR(random, 1.0, 1e-12);
+  EXPECT_EQ(r.refresh->ood_placement.id_share, groups.sample_shares());
 }
 
 TEST(Stage1Resume, KilledRunResumesExactly) {
