@@ -5,7 +5,9 @@
 #include <iostream>
 
 #include "app/commands.h"
+#include "app/diagnostics_json.h"
 #include "app/evaluation_report.h"
+#include "app/run_artifacts.h"
 #include "app/run_dir.h"
 #include "app/train_schema.h"
 
@@ -35,7 +37,8 @@ int eval_command(const std::string& run_dir, const std::string& checkpoint_in,
                          ? std::stoll(state.metadata.at("images_processed"))
                          : 0,
                      state.metadata.count("train_seconds") ? std::stod(state.metadata.at("train_seconds"))
-                                                           : 0.0};
+                                                           : 0.0,
+                     cfg.integer("run.seed"), diagnostics_from_log(load_run_artifacts(run_dir).log)};
   std::cout << evaluate_and_report(model, data, eval_config_from(cfg, device), summary, run_dir);
   return 0;
 }

@@ -1,5 +1,7 @@
 #include "app/results.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <sstream>
 
@@ -33,8 +35,9 @@ std::string protocol_name(const std::string& base, bool cached) {
 }  // namespace
 
 nlohmann::json results_json(const RunSummary& run, const EvaluationResult& r) {
-  return {{"name", run.name},
+  nlohmann::json out = {{"name", run.name},
           {"config", run.config},
+          {"seed", run.seed},
           {"epochs", run.epochs},
           {"images_processed", run.images_processed},
           {"train_seconds", run.train_seconds},
@@ -45,6 +48,8 @@ nlohmann::json results_json(const RunSummary& run, const EvaluationResult& r) {
           {"davies_bouldin", r.davies_bouldin},
           {"group_rule", group_rule_name(r.groups)},
           {"train_class_counts", r.train_counts}};
+  if (!run.diagnostics.is_null()) out["diagnostics"] = run.diagnostics;
+  return out;
 }
 
 std::string results_markdown(const RunSummary& run, const EvaluationResult& r) {
@@ -80,22 +85,86 @@ std::string results_markdown(const RunSummary& run, const EvaluationResult& r) {
   return md.str();
 }
 
+namespace {
+
+// "mean ± s" with s the sample standard deviation (ddof 1) over the runs; one run: its value.
+std::string mean_and_spread(const std::vector<double>& values, int digits = 2) {
+  double mean = 0;
+  for (double v : values) mean += v;
+  mean /= static_cast<double>(values.size());
+  if (values.size() < 2) return fixed(mean, digits);
+  double squares = 0;
+  for (double v : values) squares += (v - mean) * (v - mean);
+  return fixed(mean, digits) + " ± " +
+         fixed(std::sqrt(squares / static_cast<double>(values.size() - 1)), digits);
+}
+
+// Training seconds per image forward+backward, the measure of the time column.
+double seconds_per_image(const nlohmann::json& r) {
+  const double images = static_cast<double>(r.at("images_processed").get<int64_t>());
+  return r.at("train_seconds").get<double>() / std::max(images, 1.0);
+}
+
+}  // namespace
+
+std::vector<std::vector<nlohmann::json>> group_by_label(const std::vector<nlohmann::json>& results) {
+  std::vector<std::vector<nlohmann::json>> groups;
+  for (const auto& r : results) {
+    auto same = std::find_if(groups.begin(), groups.end(), [&](const auto& g) {
+      return g.front().at("name") == r.at("name");
+    });
+    if (same == groups.end())
+      groups.push_back({r});
+    else
+      same->push_back(r);
+  }
+  return groups;
+}
+
 std::string comparison_markdown(const std::vector<nlohmann::json>& results) {
+  const auto groups = group_by_label(results);
   std::ostringstream md;
-  md << "| Method | Protocol | Many | Medium | Few | STD | All | images fwd+bwd | training min |\n"
-     << "|---|---|---|---|---|---|---|---|---|\n";
+  md << "| Method | Protocol | seeds | Many | Medium | Few | STD | All | val | k-NN "
+     << "| images fwd+bwd | training min | time/image vs first row |\n"
+     << "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  auto mean_of = [](const std::vector<nlohmann::json>& runs, auto value) {
+    double sum = 0;
+    for (const auto& r : runs) sum += value(r);
+    return sum / static_cast<double>(runs.size());
+  };
+  const double reference_time = mean_of(groups.front(), seconds_per_image);
   for (const char* key : {"linear", "fewshot"})
-    for (const auto& r : results) {
-      const auto& p = r.at(key);
-      if (!p.at("ran").get<bool>()) continue;
-      md << "| " << r.at("name").get<std::string>() << " | "
+    for (const auto& runs : groups) {
+      if (!runs.front().at(key).at("ran").get<bool>()) continue;
+      auto column = [&](auto value) {
+        std::vector<double> values;
+        for (const auto& r : runs) values.push_back(value(r));
+        return mean_and_spread(values);
+      };
+      auto probe = [&](const char* field) {
+        return column([&](const nlohmann::json& r) { return r.at(key).at(field).get<double>(); });
+      };
+      std::string seeds;
+      for (const auto& r : runs)
+        seeds += (seeds.empty() ? "" : ",") +
+                 (r.contains("seed") ? std::to_string(r.at("seed").get<int64_t>()) : "?");
+      md << "| " << runs.front().at("name").get<std::string>() << " | "
          << protocol_name(std::string(key) == "linear" ? "linear probe" : "1% few-shot",
-                          p.at("cached_features").get<bool>())
-         << " | " << fixed(p.at("many")) << " | " << fixed(p.at("medium")) << " | "
-         << fixed(p.at("few")) << " | " << fixed(p.at("std")) << " | " << fixed(p.at("all")) << " | "
-         << r.at("images_processed").get<int64_t>() << " | "
-         << fixed(r.at("train_seconds").get<double>() / 60, 1) << " |\n";
+                          runs.front().at(key).at("cached_features").get<bool>())
+         << " | " << seeds << " | " << probe("many") << " | " << probe("medium") << " | "
+         << probe("few") << " | " << probe("std") << " | " << probe("all") << " | "
+         << probe("val_accuracy") << " | "
+         << column([](const nlohmann::json& r) { return r.at("knn_accuracy").get<double>(); })
+         << " | "
+         << fixed(mean_of(runs, [](const nlohmann::json& r) {
+              return static_cast<double>(r.at("images_processed").get<int64_t>());
+            }), 0)
+         << " | "
+         << column([](const nlohmann::json& r) { return r.at("train_seconds").get<double>() / 60; })
+         << " | " << fixed(mean_of(runs, seconds_per_image) / reference_time) << "x |\n";
     }
+  md << "\nmean ± sample standard deviation (ddof 1) over the seeds; val: the probe's accuracy "
+        "on the validation split at the epoch it chose.\n";
   return md.str();
 }
 

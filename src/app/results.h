@@ -16,11 +16,18 @@ struct RunSummary {
   int64_t epochs = 0;
   int64_t images_processed = 0;  // forward+backward images through the trained network
   double train_seconds = 0;
+  int64_t seed = 0;  // run.seed
+  // The mechanism diagnostics of the run's refreshes and stage 2 (METHOD.md §6), when it has any.
+  nlohmann::json diagnostics;
 };
 
 nlohmann::json results_json(const RunSummary& run, const EvaluationResult& result);
 std::string results_markdown(const RunSummary& run, const EvaluationResult& result);
-// One table row per run and protocol, side by side, from results.json records.
+// The runs grouped by their row label (results.json "name"), in the order labels first appear:
+// runs of one method that differ in their seed.
+std::vector<std::vector<nlohmann::json>> group_by_label(const std::vector<nlohmann::json>& results);
+// One table row per label and protocol, side by side, from results.json records: every column as
+// mean ± sample standard deviation over the label's runs (METHOD.md §6), with their seeds.
 std::string comparison_markdown(const std::vector<nlohmann::json>& results);
 
 }  // namespace kdup

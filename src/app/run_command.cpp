@@ -3,11 +3,13 @@
 // Checkpoints of stage 1 go to the run directory, those of stage 2 to its stage2/ folder; both
 // stages log into one log.jsonl. --resume continues from the latest checkpoints; --from starts
 // from another run's checkpoint (stage 1: branching from a SimCLR warm-up; stage 2 alone: f).
+// With stage 1 off and stage 2 on, stage 2 distils the plain SimCLR/SDCLR network (or --from's).
 #include <filesystem>
 #include <iostream>
 #include <map>
 
 #include "app/commands.h"
+#include "app/diagnostics_json.h"
 #include "app/evaluation_report.h"
 #include "app/method_schema.h"
 #include "app/progress.h"
@@ -95,6 +97,7 @@ void log_refresh(RunDir& run, const RefreshReport& r, const Stage1Trainer& train
                            {"kl_loss_after", r.kl_loss_after},
                            {"seconds", r.seconds}};
   if (r.has_spearman) record["spearman"] = r.tailness_size_spearman;
+  if (r.has_diagnostics) record["diagnostics"] = refresh_diagnostics_json(r);
   // KDUP's tailness is high for tail clusters, COLT's score for head clusters (METHOD.md §4.3).
   const bool colt = config.tailness == "colt";
   record["tailness_high_means"] = colt ? "head" : "tail";
@@ -120,6 +123,15 @@ void log_refresh(RunDir& run, const RefreshReport& r, const Stage1Trainer& train
                                      "/size Spearman " + std::to_string(r.tailness_size_spearman)
                                : std::string())
             << "\n";
+  if (r.has_diagnostics) std::cerr << refresh_diagnostics_line(r) << "\n";
+}
+
+// The D_ID labels and the Many/Medium/Few group of every class under the evaluation's rule, for
+// the diagnostics only.
+LabelGroups diagnosis_labels(const ExperimentData& data, GroupRule rule) {
+  const std::vector<int64_t>& counts = data.pretrain_class_counts;
+  return {data.labels_of(data.pretrain_ids, false),
+          group_accuracy(std::vector<double>(counts.size(), 0.0), counts, rule).group_of_class};
 }
 
 }  // namespace
@@ -129,9 +141,6 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
   const Config cfg = load_config(config_path, train_schema(), overrides);
   const Device device = device_from_config(cfg);
   const bool stage1 = cfg.boolean("stage1.enabled"), stage2 = cfg.boolean("stage2.enabled");
-  KDUP_CHECK(stage1 || !stage2 || !from.empty(),
-             "stage2.enabled needs a stage-1 network: set stage1.enabled, or pass --from with a "
-             "stage-1 checkpoint");
   const DataPaths data_paths = data_paths_from_config(cfg);
   RunDir run(cfg.string("run.dir") + "/" + cfg.string("run.name"), cfg.resolved_json(), resume);
   const ExperimentData data = load_experiment_data(data_paths);
@@ -143,6 +152,7 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
   const int64_t checkpoint_every = cfg.integer("run.checkpoint_every");
   const int64_t knn_every = cfg.integer("run.knn_every");
   const EvalConfig eval = eval_config_from(cfg, device);
+  const LabelGroups labels = diagnosis_labels(data, eval.groups);
   std::cerr << "kdup: " << (stage1 ? "stage 1 on " : cfg.string("train.method") + " on ") << n_id
             << " long-tailed images (" << data.train.num_classes << " classes)"
             << (stage2 ? ", then stage 2" : "") << ", " << device_name(device) << ", run directory "
@@ -178,8 +188,8 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
                                    << " images, the ID images are " << id_images.size(1) << "x"
                                    << id_images.size(2));
     }
-    Stage1Trainer trainer(f, config, data.train.images, data.pretrain_ids, pool,
-                          data.labels_of(data.pretrain_ids, false));
+    Stage1Trainer trainer(f, config, data.train.images, data.pretrain_ids, pool, labels.labels,
+                          labels.group_of_class);
     restore_start(trainer, run, resume, from);
     // After the warm-up an epoch covers D_ID and the N_b sampled items.
     auto steps = [&](int64_t epoch) {
@@ -233,6 +243,11 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
           record["distillation_loss"] = r.distillation_loss;
           record["frozen_images"] = r.frozen_images;
           add_knn(record, *g, r.epoch, stage2_config.base.epochs);
+          if (r.epoch == 1 && stage2_config.mode != "typical") {  // the pairs of all of stage 2
+            record["diagnostics"] = stage2_diagnostics_json(
+                trainer.pairs(), stage2_config.pairs.num_clusters, labels, stage2_config.base.seed);
+            std::cerr << stage2_diagnostics_line(record["diagnostics"]) << "\n";
+          }
           run.append_log(record);
         });
     images_processed += trainer.images_processed();
@@ -242,7 +257,9 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
 
   const int64_t epochs =
       (stage1_from_checkpoint ? 0 : base.epochs) + (stage2 ? stage2_config.base.epochs : 0);
-  RunSummary summary{cfg.string("run.label"), config_path, epochs, images_processed, train_seconds};
+  RunSummary summary{cfg.string("run.label"), config_path,   epochs,
+                     images_processed,         train_seconds, cfg.integer("run.seed"),
+                     diagnostics_from_log(run.read_log())};
   std::cout << evaluate_and_report(*final_model, data, eval, summary, run.dir());
   write_file_atomic(run.path("report.html"), build_report_html({run.dir()}));
   std::cerr << "kdup: wrote " << run.path("results.md") << " and " << run.path("report.html")

@@ -163,13 +163,44 @@ TEST(EndToEnd, KdupRunsStageOneStageTwoAndTheEvaluation) {
       EXPECT_TRUE(fs::exists(run / r["ood_file"].get<std::string>()));
       EXPECT_TRUE(r.contains("spearman"));
       EXPECT_EQ(r["tailness_high_means"], "tail");  // KDUP tailness (COLT logs "head")
+      EXPECT_TRUE(r["diagnostics"].contains("cluster_purity")) << line;
+      EXPECT_TRUE(r["diagnostics"].contains("ood_placement")) << line;
     } else {
       EXPECT_TRUE(r.contains("knn_accuracy")) << line;  // run.knn_every = 1
-      if (r["stage"] == "stage2") ++stage2_epochs;
+      if (r["stage"] == "stage2") {
+        ++stage2_epochs;
+        EXPECT_TRUE(r["diagnostics"].contains("negative_collisions"));
+      }
     }
   }
   EXPECT_EQ(refreshes, 1);
   EXPECT_EQ(stage2_epochs, 1);
+  // results.json carries the diagnostics of the refresh and of stage 2 (METHOD.md §6).
+  std::ifstream results_in(run / "results.json");
+  const nlohmann::json results = nlohmann::json::parse(results_in);
+  EXPECT_EQ(results["diagnostics"]["refreshes"].size(), 1u);
+  EXPECT_EQ(results["diagnostics"]["refreshes"][0]["epoch"], 1);
+  EXPECT_TRUE(results["diagnostics"]["stage2"].contains("neighbour_purity"));
+  std::ifstream report_in(run / "report.html");
+  const std::string report((std::istreambuf_iterator<char>(report_in)), {});
+  EXPECT_NE(report.find("Mechanism diagnostics"), std::string::npos);
+  EXPECT_NE(report.find("stage 2 (K_kd lists)"), std::string::npos);
+}
+
+// With stage 1 off, stage 2 distils the plain SimCLR network: the attribution of stage 2 alone.
+TEST(EndToEnd, StageTwoAloneDistilsASimclrNetwork) {
+  namespace fs = std::filesystem;
+  nlohmann::json config = tiny_method(tiny_experiment("kdup_e2e_simclr_stage2"));
+  config["stage1"]["enabled"] = false;
+  ASSERT_EQ(run_command(write_config(config, "kdup_e2e_simclr_stage2"), {}, false), 0);
+  const fs::path run = fs::path(config["run"]["dir"].get<std::string>()) / "tiny";
+  EXPECT_TRUE(fs::exists(run / "checkpoint_epoch_0002.safetensors"));
+  EXPECT_TRUE(fs::exists(run / "stage2" / "checkpoint_epoch_0001.safetensors"));
+  std::ifstream results_in(run / "results.json");
+  const nlohmann::json results = nlohmann::json::parse(results_in);
+  EXPECT_EQ(results["epochs"], 3);
+  EXPECT_TRUE(results["diagnostics"]["refreshes"].empty());
+  EXPECT_TRUE(results["diagnostics"]["stage2"].contains("cluster_purity"));
 }
 
 TEST(EndToEnd, BadMethodInputStopsBeforeTraining) {
@@ -195,9 +226,6 @@ TEST(EndToEnd, BadMethodInputStopsBeforeTraining) {
   c = config;
   c["stage1"]["tailness_k"] = 10000;
   expect_refused(c, {"10000"});
-  c = config;
-  c["stage1"]["enabled"] = false;  // stage 2 alone, without a stage-1 checkpoint
-  expect_refused(c, {"stage2.enabled", "--from"});
   c = config;
   c["stage2"]["k_kd"] = 10000;
   expect_refused(c, {"stage2.k_kd"});
