@@ -14,13 +14,13 @@ namespace kdup {
 
 using nlohmann::json;
 
-namespace {
-
 std::string section_open(const std::string& id, const std::string& title,
                          const std::string& explanation) {
   return "<section id=\"" + id + "\">\n<h2>" + html_escape(title) + "</h2>\n<p class=\"explain\">" +
          explanation + "</p>\n";
 }
+
+namespace {
 
 std::string number_cell(const json& v, int digits) {
   return v.is_number() ? fixed_number(v.get<double>(), digits) : "&ndash;";

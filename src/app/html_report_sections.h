@@ -14,6 +14,10 @@ namespace kdup {
 std::string side_by_side(const std::vector<RunArtifacts>& runs,
                          const std::function<std::string(const RunArtifacts&)>& panel);
 
+// "<section id=ID><h2>TITLE</h2><p class="explain">EXPLANATION</p>" (the explanation is HTML).
+std::string section_open(const std::string& id, const std::string& title,
+                         const std::string& explanation);
+
 // "<p class="missing">...</p>"
 std::string missing_note(const std::string& sentence);
 

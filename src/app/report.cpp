@@ -7,6 +7,7 @@
 #include "app/html_text.h"
 #include "app/refresh_section.h"
 #include "app/run_dir.h"
+#include "app/study_sections.h"
 #include "tensor/error.h"
 
 namespace kdup {
@@ -49,16 +50,21 @@ std::string build_report_html(const std::vector<std::string>& run_dirs) {
   for (const std::string& dir : run_dirs) runs.push_back(load_run_artifacts(dir));
   std::string names;
   for (const RunArtifacts& run : runs) names += (names.empty() ? "" : ", ") + run.name;
+  const std::string budget = budget_curve_section(runs);  // empty unless a method has two budgets
   return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>kdup report: " +
          html_escape(names) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n" +
          "<h1>kdup report</h1>\n<p>" + html_escape(names) + "</p>\n<nav>" +
          "<a href=\"#runs\">Runs</a><a href=\"#results\">Results</a>"
+         "<a href=\"#seeds\">Seeds</a>" +
+         (budget.empty() ? "" : "<a href=\"#budget\">Budget curve</a>") +
          "<a href=\"#per-class\">Per-class accuracy</a><a href=\"#tsne\">t-SNE</a>"
          "<a href=\"#curves\">Training curves</a><a href=\"#indices\">Cluster indices</a>"
-         "<a href=\"#refreshes\">Refreshes</a></nav>\n" +
-         run_overview_section(runs) + results_table_section(runs) + per_class_section(runs) +
-         tsne_section(runs) + training_curves_section(runs) + cluster_indices_section(runs) +
-         refresh_section(runs) + "</body>\n</html>\n";
+         "<a href=\"#refreshes\">Refreshes</a><a href=\"#diagnostics\">Diagnostics</a></nav>\n" +
+         run_overview_section(runs) + results_table_section(runs) + seed_spread_section(runs) +
+         budget + per_class_section(runs) + tsne_section(runs) +
+         training_curves_section(runs) +
+         cluster_indices_section(runs) + refresh_section(runs) + diagnostics_section(runs) +
+         "</body>\n</html>\n";
 }
 
 int report_command(const std::vector<std::string>& run_dirs, const std::string& out_path) {

@@ -16,6 +16,7 @@ struct Bar {
   std::string color;
   std::string label;    // under the bar (may be empty when bars are many)
   std::string tooltip;  // shown on hover
+  double error = 0;     // > 0: a whisker from value - error to value + error
 };
 
 struct Series {

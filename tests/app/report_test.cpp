@@ -78,11 +78,25 @@ fs::path write_finished_run(const fs::path& root) {
                   {"majority_class_sizes", {500, 150, 20}}, {"spearman", -1.0},
                   {"ood_file", "refresh/ood_epoch2.npy"},
                   {"ood_clusters_file", "refresh/ood_clusters_epoch2.npy"}};
+  const json groups = {{"all", 0.5}, {"many", 0.75}, {"medium", 0.25}, {"few", 0.125}};
+  json shares = {{"many", 0.8}, {"medium", 0.15}, {"few", 0.05}};
+  refresh["diagnostics"] = {
+      {"cluster_purity", {{"weighted_purity", 0.625}, {"medium_majorities", 1},
+                          {"few_majorities", 0}, {"majority_class", {0, 2, 0}},
+                          {"purity", {0.7, 0.5, 0.6}}}},
+      {"positive_purity", {{"all", 0.5}, {"many", 0.75}, {"medium", 0.25}, {"few", 0.125},
+                           {"chance", 0.3}}},
+      {"ood_placement", {{"placed", shares}, {"id_share", shares}}}};
   log += refresh.dump() + "\n";
   refresh["epoch"] = 3;
   refresh["spearman"] = -0.5;
   refresh.erase("ood_file");
   log += refresh.dump() + "\n";
+  json stage2 = {{"epoch", 4}, {"loss", 2.0}, {"stage", "stage2"}};
+  stage2["diagnostics"] = {{"neighbour_purity", groups},
+                           {"cluster_purity", refresh["diagnostics"]["cluster_purity"]},
+                           {"negative_collisions", groups}};
+  log += stage2.dump() + "\n";
   write_text(run / "log.jsonl", log);
   return run;
 }
@@ -136,7 +150,8 @@ TEST(ReportHtml, FinishedMethodRunShowsEverySection) {
   expect_self_contained(html);
   for (const char* heading : {"<h2>Runs</h2>", "<h2>Results</h2>", "<h2>Per-class accuracy</h2>",
                               "<h2>t-SNE of the test features</h2>", "<h2>Training curves</h2>",
-                              "<h2>Cluster indices of the test features</h2>", "<h2>Refreshes</h2>"})
+                              "<h2>Cluster indices of the test features</h2>", "<h2>Refreshes</h2>",
+                              "<h2>Spread over seeds</h2>", "<h2>Mechanism diagnostics</h2>"})
     EXPECT_NE(html.find(heading), std::string::npos) << heading;
   EXPECT_NE(html.find("<td>Method &lt;k&gt;</td><td>linear probe (cached features, no augmentation)"
                       "</td><td class=\"num\">71.50</td><td class=\"num\">61.50</td>"),
@@ -153,7 +168,42 @@ TEST(ReportHtml, FinishedMethodRunShowsEverySection) {
     ++thumbs;
   EXPECT_EQ(thumbs, 6u);
   EXPECT_NE(html.find("names no ood_file"), std::string::npos);
+  // The diagnostics of both refreshes and of stage 2: cluster purity, K_pos purity per group.
+  EXPECT_NE(html.find("<td>refresh at epoch 2 (K_pos)</td><td class=\"num\">0.62</td>"
+                      "<td class=\"num\">1 / 0 of 3</td><td class=\"num\">0.50</td>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<td>stage 2 (K_kd lists)</td>"), std::string::npos);
+  EXPECT_EQ(html.find("<h2>Budget curve</h2>"), std::string::npos);  // one budget only
   EXPECT_EQ(html.find("<p class=\"missing\">"), std::string::npos);  // nothing absent
+}
+
+// Two seeds of one method and the same method at twice the budget: the spread over seeds (mean ±
+// sample standard deviation) and a budget curve.
+TEST(ReportHtml, SeedsGiveTheSpreadAndBudgetsTheCurve) {
+  const fs::path root = fs::path(::testing::TempDir()) / "kdup_report_study";
+  std::vector<std::string> dirs;
+  const std::vector<std::pair<std::string, double>> runs = {
+      {"M", 50.0}, {"M", 54.0}, {"M, 2x budget", 60.0}};
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const fs::path run = root / ("run" + std::to_string(i));
+    fs::remove_all(run);
+    write_text(run / "config.json", json{{"run", {{"label", runs[i].first}}}}.dump());
+    json results = {{"name", runs[i].first}, {"seed", i},
+                    {"images_processed", runs[i].first == "M" ? 1000000 : 2000000},
+                    {"train_seconds", 60.0}, {"linear", probe(runs[i].second, {1, 2})},
+                    {"fewshot", probe(runs[i].second, {1, 2})}, {"knn_accuracy", 30.0},
+                    {"train_class_counts", {10, 1}}};
+    write_text(run / "results.json", results.dump());
+    dirs.push_back(run.string());
+  }
+  const std::string out = (root / "study.html").string();
+  ASSERT_EQ(report_command(dirs, out), 0);
+  const std::string html = read_text(out);
+  // All 50 and 54: mean 52, sample standard deviation 2.83.
+  EXPECT_NE(html.find("<td>M</td><td>linear probe</td><td>2</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td class=\"num\">52.00 &plusmn; 2.83</td>"), std::string::npos);
+  EXPECT_NE(html.find("<h2>Budget curve</h2>"), std::string::npos);
+  EXPECT_NE(html.find("href=\"#budget\""), std::string::npos);
 }
 
 TEST(ReportHtml, PoolFileAbsentIsSaidInsteadOfThumbnails) {
