@@ -3,6 +3,7 @@
 #               SimCLR+KDUP config on CIFAR-10-LT split 1 end to end (stage 1, stage 2, linear
 #               probe, few-shot; on a GPU when one is present)
 #   make compare  the same for SimCLR, SimCLR+COLT and SimCLR+KDUP at equal compute, side by side
+#               (SEEDS="0 1 2": each once per seed, mean ± standard deviation)
 #   make test   installs what is missing, builds everything and runs the test suite
 BUILD ?= build
 JOBS ?= $(shell nproc)
@@ -12,8 +13,14 @@ DEMO_CONFIG ?= configs/cpu/kdup_cifar10_lt_split1.json
 COMPARE_CONFIGS := configs/cpu/simclr_cifar10_lt_split1.json \
                    configs/cpu/simclr_colt_cifar10_lt_split1.json \
                    configs/cpu/kdup_cifar10_lt_split1.json
-COMPARE_RUNS := runs/cpu_cifar10_lt_split1_simclr runs/cpu_cifar10_lt_split1_simclr_colt \
-                runs/cpu_cifar10_lt_split1_kdup
+# The seeds each method runs with (run.seed): make compare SEEDS="0 1 2".
+SEEDS ?= 0
+# The component attribution at the same budget (BENCHMARKS.md): the three above, then KDUP's
+# parts one by one.
+ATTRIBUTION_CONFIGS := $(COMPARE_CONFIGS) configs/cpu/attribution/kdup_stage1_only.json \
+                       configs/cpu/attribution/simclr_stage2.json \
+                       configs/cpu/attribution/kdup_random_ood.json \
+                       configs/cpu/attribution/kdup_augmented_id.json
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian packages the build, the tests and the data preparation need; the PyTorch reference scripts
@@ -22,7 +29,7 @@ DEB_PACKAGES := build-essential cmake libopenblas-openmp-dev libdnnl-dev nlohman
                 googletest libgtest-dev xz-utils curl
 REFERENCE_PACKAGES := python3-torch python3-numpy
 
-.PHONY: all deps deps-if-missing reference-deps test data demo compare bench clean
+.PHONY: all deps deps-if-missing reference-deps test data demo compare attribution budget bench clean
 
 all: deps-if-missing $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
@@ -52,13 +59,19 @@ data:
 demo: all data
 	$(BUILD)/kdup run --config $(DEMO_CONFIG) --resume
 
-# The three runs one after the other (each resumes where it stopped), then their rows side by side
-# in runs/compare_cpu.md and one report.
+# The runs one after the other, once per seed (each resumes where it stopped), then their rows
+# side by side, mean ± standard deviation over the seeds, in runs/compare_cpu.md and one report.
 compare: all data
-	for config in $(COMPARE_CONFIGS); do $(BUILD)/kdup run --config $$config --resume || exit 1; done
-	$(BUILD)/kdup compare $(COMPARE_RUNS) > runs/compare_cpu.md.tmp
-	mv runs/compare_cpu.md.tmp runs/compare_cpu.md && cat runs/compare_cpu.md
-	$(BUILD)/kdup report $(COMPARE_RUNS) --out runs/compare_cpu.html
+	tools/study/compare_seeds.sh $(BUILD) runs/compare_cpu "$(SEEDS)" $(COMPARE_CONFIGS)
+
+attribution: all data
+	tools/study/compare_seeds.sh $(BUILD) runs/attribution_cpu "$(SEEDS)" $(ATTRIBUTION_CONFIGS)
+
+# A point of the budget curve: the three methods at BUDGET (2 or 4) times the compare budget.
+BUDGET ?= 2
+budget: all data
+	tools/study/compare_seeds.sh $(BUILD) runs/budget_$(BUDGET)x_cpu "$(SEEDS)" \
+	  $(foreach m,simclr simclr_colt kdup,configs/cpu/budget/$(m)_$(BUDGET)x.json)
 
 # kdup against PyTorch on this CPU, side by side; appends the table to BENCHMARKS.md.
 bench: all reference-deps
