@@ -1,5 +1,5 @@
-// The mechanism diagnostics (kdup/mechanism_diagnostics.h, METHOD.md §6) as log.jsonl / results.json
-// records and as one console line each.
+// The mechanism diagnostics (kdup/mechanism_diagnostics.h, METHOD.md §6) as log.jsonl /
+// results.json records and as one console line each.
 #pragma once
 #include <nlohmann/json.hpp>
 #include <string>

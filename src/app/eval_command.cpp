@@ -32,13 +32,15 @@ int eval_command(const std::string& run_dir, const std::string& checkpoint_in,
   model.to(device);
   TrainingState state = load_checkpoint(checkpoint, model, nullptr);
   std::cerr << "kdup: evaluating " << checkpoint << " (epoch " << state.epoch << ")\n";
-  RunSummary summary{cfg.string("run.label"), run_dir + "/config.json", state.epoch,
-                     state.metadata.count("images_processed")
-                         ? std::stoll(state.metadata.at("images_processed"))
-                         : 0,
-                     state.metadata.count("train_seconds") ? std::stod(state.metadata.at("train_seconds"))
-                                                           : 0.0,
-                     cfg.integer("run.seed"), diagnostics_from_log(load_run_artifacts(run_dir).log)};
+  RunSummary summary{
+      cfg.string("run.label"),
+      run_dir + "/config.json",
+      state.epoch,
+      state.metadata.count("images_processed") ? std::stoll(state.metadata.at("images_processed"))
+                                               : 0,
+      state.metadata.count("train_seconds") ? std::stod(state.metadata.at("train_seconds")) : 0.0,
+      cfg.integer("run.seed"),
+      diagnostics_from_log(load_run_artifacts(run_dir).log)};
   std::cout << evaluate_and_report(model, data, eval_config_from(cfg, device), summary, run_dir);
   return 0;
 }

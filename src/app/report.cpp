@@ -51,7 +51,8 @@ std::string build_report_html(const std::vector<std::string>& run_dirs) {
   std::string names;
   for (const RunArtifacts& run : runs) names += (names.empty() ? "" : ", ") + run.name;
   const std::string budget = budget_curve_section(runs);  // empty unless a method has two budgets
-  return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>kdup report: " +
+  return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>kdup "
+         "report: " +
          html_escape(names) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n" +
          "<h1>kdup report</h1>\n<p>" + html_escape(names) + "</p>\n<nav>" +
          "<a href=\"#runs\">Runs</a><a href=\"#results\">Results</a>"
@@ -61,8 +62,7 @@ std::string build_report_html(const std::vector<std::string>& run_dirs) {
          "<a href=\"#curves\">Training curves</a><a href=\"#indices\">Cluster indices</a>"
          "<a href=\"#refreshes\">Refreshes</a><a href=\"#diagnostics\">Diagnostics</a></nav>\n" +
          run_overview_section(runs) + results_table_section(runs) + seed_spread_section(runs) +
-         budget + per_class_section(runs) + tsne_section(runs) +
-         training_curves_section(runs) +
+         budget + per_class_section(runs) + tsne_section(runs) + training_curves_section(runs) +
          cluster_indices_section(runs) + refresh_section(runs) + diagnostics_section(runs) +
          "</body>\n</html>\n";
 }

@@ -36,18 +36,18 @@ std::string protocol_name(const std::string& base, bool cached) {
 
 nlohmann::json results_json(const RunSummary& run, const EvaluationResult& r) {
   nlohmann::json out = {{"name", run.name},
-          {"config", run.config},
-          {"seed", run.seed},
-          {"epochs", run.epochs},
-          {"images_processed", run.images_processed},
-          {"train_seconds", run.train_seconds},
-          {"linear", probe_json(r.linear)},
-          {"fewshot", probe_json(r.fewshot)},
-          {"knn_accuracy", r.knn_accuracy},
-          {"calinski_harabasz", r.calinski_harabasz},
-          {"davies_bouldin", r.davies_bouldin},
-          {"group_rule", group_rule_name(r.groups)},
-          {"train_class_counts", r.train_counts}};
+                        {"config", run.config},
+                        {"seed", run.seed},
+                        {"epochs", run.epochs},
+                        {"images_processed", run.images_processed},
+                        {"train_seconds", run.train_seconds},
+                        {"linear", probe_json(r.linear)},
+                        {"fewshot", probe_json(r.fewshot)},
+                        {"knn_accuracy", r.knn_accuracy},
+                        {"calinski_harabasz", r.calinski_harabasz},
+                        {"davies_bouldin", r.davies_bouldin},
+                        {"group_rule", group_rule_name(r.groups)},
+                        {"train_class_counts", r.train_counts}};
   if (!run.diagnostics.is_null()) out["diagnostics"] = run.diagnostics;
   return out;
 }
@@ -107,12 +107,12 @@ double seconds_per_image(const nlohmann::json& r) {
 
 }  // namespace
 
-std::vector<std::vector<nlohmann::json>> group_by_label(const std::vector<nlohmann::json>& results) {
+std::vector<std::vector<nlohmann::json>> group_by_label(
+    const std::vector<nlohmann::json>& results) {
   std::vector<std::vector<nlohmann::json>> groups;
   for (const auto& r : results) {
-    auto same = std::find_if(groups.begin(), groups.end(), [&](const auto& g) {
-      return g.front().at("name") == r.at("name");
-    });
+    auto same = std::find_if(groups.begin(), groups.end(),
+                             [&](const auto& g) { return g.front().at("name") == r.at("name"); });
     if (same == groups.end())
       groups.push_back({r});
     else
@@ -156,9 +156,11 @@ std::string comparison_markdown(const std::vector<nlohmann::json>& results) {
          << probe("val_accuracy") << " | "
          << column([](const nlohmann::json& r) { return r.at("knn_accuracy").get<double>(); })
          << " | "
-         << fixed(mean_of(runs, [](const nlohmann::json& r) {
-              return static_cast<double>(r.at("images_processed").get<int64_t>());
-            }), 0)
+         << fixed(mean_of(runs,
+                          [](const nlohmann::json& r) {
+                            return static_cast<double>(r.at("images_processed").get<int64_t>());
+                          }),
+                  0)
          << " | "
          << column([](const nlohmann::json& r) { return r.at("train_seconds").get<double>() / 60; })
          << " | " << fixed(mean_of(runs, seconds_per_image) / reference_time) << "x |\n";

@@ -257,8 +257,12 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
 
   const int64_t epochs =
       (stage1_from_checkpoint ? 0 : base.epochs) + (stage2 ? stage2_config.base.epochs : 0);
-  RunSummary summary{cfg.string("run.label"), config_path,   epochs,
-                     images_processed,         train_seconds, cfg.integer("run.seed"),
+  RunSummary summary{cfg.string("run.label"),
+                     config_path,
+                     epochs,
+                     images_processed,
+                     train_seconds,
+                     cfg.integer("run.seed"),
                      diagnostics_from_log(run.read_log())};
   std::cout << evaluate_and_report(*final_model, data, eval, summary, run.dir());
   write_file_atomic(run.path("report.html"), build_report_html({run.dir()}));

@@ -51,13 +51,15 @@ std::string spread_cell(const Spread& s) {
 std::string group_cells(const json& d) {
   std::string cells;
   for (const char* g : {"all", "many", "medium", "few"})
-    cells += "<td class=\"num\">" + (d.contains(g) ? fixed_number(d.at(g).get<double>()) : "&ndash;") + "</td>";
+    cells += "<td class=\"num\">" +
+             (d.contains(g) ? fixed_number(d.at(g).get<double>()) : "&ndash;") + "</td>";
   return cells;
 }
 
 std::string shares(const json& s) {
-  return fixed_number(s.at("many").get<double>()) + " / " + fixed_number(s.at("medium").get<double>()) +
-         " / " + fixed_number(s.at("few").get<double>());
+  return fixed_number(s.at("many").get<double>()) + " / " +
+         fixed_number(s.at("medium").get<double>()) + " / " +
+         fixed_number(s.at("few").get<double>());
 }
 
 // One table row of a refresh's or stage 2's diagnostics.
@@ -66,9 +68,9 @@ std::string diagnostics_row(const std::string& when, const json& d) {
   row << "<tr><td>" << html_escape(when) << "</td>";
   if (d.contains("cluster_purity")) {
     const json& c = d.at("cluster_purity");
-    row << "<td class=\"num\">" << fixed_number(c.at("weighted_purity").get<double>()) << "</td><td class=\"num\">"
-        << c.at("medium_majorities").get<int64_t>() << " / " << c.at("few_majorities").get<int64_t>()
-        << " of " << c.at("purity").size() << "</td>";
+    row << "<td class=\"num\">" << fixed_number(c.at("weighted_purity").get<double>())
+        << "</td><td class=\"num\">" << c.at("medium_majorities").get<int64_t>() << " / "
+        << c.at("few_majorities").get<int64_t>() << " of " << c.at("purity").size() << "</td>";
   } else {
     row << "<td>&ndash;</td><td>&ndash;</td>";
   }
@@ -99,8 +101,9 @@ std::string diagnostics_panel(const RunArtifacts& run) {
                             record.at("diagnostics"));
   }
   if (rows.empty())
-    return missing_note("No diagnostics in log.jsonl: a baseline without refreshes or stage 2, "
-                        "or a run without true labels.");
+    return missing_note(
+        "No diagnostics in log.jsonl: a baseline without refreshes or stage 2, "
+        "or a run without true labels.");
   return "<table>\n<tr><th rowspan=\"2\">When</th><th rowspan=\"2\">Cluster purity</th>"
          "<th rowspan=\"2\">Medium / Few majorities</th><th colspan=\"5\">Neighbour purity</th>"
          "<th rowspan=\"2\">OOD images next to Many / Medium / Few</th>"
@@ -121,7 +124,8 @@ std::string seed_spread_section(const std::vector<RunArtifacts>& runs) {
                        "Runs that share a label are one method run with different seeds "
                        "(run.seed): mean &plusmn; sample standard deviation (ddof 1) of the test "
                        "accuracy (%). Error bars: one standard deviation.");
-  if (results.empty()) return html.str() + missing_note("No run has results.json yet.") + "</section>\n";
+  if (results.empty())
+    return html.str() + missing_note("No run has results.json yet.") + "</section>\n";
   const auto groups = group_by_label(results);
   html << "<table>\n<tr><th>Method</th><th>Protocol</th><th>Seeds</th><th>Many</th><th>Medium</th>"
           "<th>Few</th><th>STD</th><th>All</th><th>k-NN</th></tr>\n";
@@ -149,8 +153,9 @@ std::string seed_spread_section(const std::vector<RunArtifacts>& runs) {
                       s.std});
       top = std::max(top, s.mean + s.std);
     }
-    html << "<figure>" << svg_bar_chart(bars, top * 1.1, "method (numbered as in the table)",
-                                        std::string("linear ") + column, {300, 220})
+    html << "<figure>"
+         << svg_bar_chart(bars, top * 1.1, "method (numbered as in the table)",
+                          std::string("linear ") + column, {300, 220})
          << "<figcaption>Linear probe " << column << "</figcaption></figure>\n";
   }
   return html.str() + "</div>\n</section>\n";
@@ -189,12 +194,15 @@ std::string budget_curve_section(const std::vector<RunArtifacts>& runs) {
       std_dev.push_back({family, color, {}, {}});
     }
     const double images = spread_of(runs_of_label, nullptr, "images_processed").mean / 1e6;
-    all[index].x.push_back(images), all[index].y.push_back(spread_of(runs_of_label, "linear", "all").mean);
-    few[index].x.push_back(images), few[index].y.push_back(spread_of(runs_of_label, "linear", "few").mean);
+    all[index].x.push_back(images),
+        all[index].y.push_back(spread_of(runs_of_label, "linear", "all").mean);
+    few[index].x.push_back(images),
+        few[index].y.push_back(spread_of(runs_of_label, "linear", "few").mean);
     std_dev[index].x.push_back(images);
     std_dev[index].y.push_back(spread_of(runs_of_label, "linear", "std").mean);
   }
-  const bool curve = std::any_of(all.begin(), all.end(), [](const Series& s) { return s.x.size() > 1; });
+  const bool curve =
+      std::any_of(all.begin(), all.end(), [](const Series& s) { return s.x.size() > 1; });
   if (!curve) return "";
   for (std::vector<Series>* charts : {&all, &few, &std_dev})
     for (Series& s : *charts) {  // points in order of the budget
@@ -226,7 +234,8 @@ std::string diagnostics_section(const std::vector<RunArtifacts>& runs) {
              "stage 2) that have its class, per group of the anchor, against the purity of a "
              "random list. OOD placement: the group of the nearest ID image of each sampled OOD "
              "image (and of as many pool images drawn at random), against each group's share of "
-             "D_ID. Negatives: the share of stage 2's anchors whose drawn negative has the anchor's "
+             "D_ID. Negatives: the share of stage 2's anchors whose drawn negative has the "
+             "anchor's "
              "class.") +
          side_by_side(runs, diagnostics_panel) + "</section>\n";
 }

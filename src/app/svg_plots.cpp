@@ -109,7 +109,8 @@ std::string svg_bar_chart(const std::vector<Bar>& bars, double y_max, const std:
     if (!bars[i].tooltip.empty()) s << "<title>" << html_escape(bars[i].tooltip) << "</title>";
     s << "</rect>";
     if (bars[i].error > 0) {
-      const double x = f.px(i + 0.5), lo = f.py(std::clamp(bars[i].value - bars[i].error, 0.0, f.y_hi)),
+      const double x = f.px(i + 0.5),
+                   lo = f.py(std::clamp(bars[i].value - bars[i].error, 0.0, f.y_hi)),
                    hi = f.py(std::clamp(bars[i].value + bars[i].error, 0.0, f.y_hi));
       s << "<path d=\"M" << x << " " << lo << "V" << hi << "M" << x - slot * 0.15 << " " << lo
         << "h" << slot * 0.3 << "M" << x - slot * 0.15 << " " << hi << "h" << slot * 0.3

@@ -43,8 +43,7 @@ std::array<double, 3> LabelGroups::sample_shares() const {
 
 LabelGroups label_groups_by_thirds(std::vector<int64_t> labels) {
   if (labels.empty()) return {};
-  const int64_t classes =
-      labels.empty() ? 0 : *std::max_element(labels.begin(), labels.end()) + 1;
+  const int64_t classes = labels.empty() ? 0 : *std::max_element(labels.begin(), labels.end()) + 1;
   std::vector<int64_t> counts(static_cast<size_t>(classes), 0);
   for (int64_t y : labels) ++counts[y];
   std::vector<int> groups =
@@ -56,8 +55,8 @@ LabelGroups label_groups_by_thirds(std::vector<int64_t> labels) {
 ClusterPurity cluster_purity(const std::vector<int64_t>& assignments, int64_t num_clusters,
                              const LabelGroups& groups) {
   KDUP_CHECK(assignments.size() == groups.labels.size(),
-             "cluster_purity: " << assignments.size() << " assignments for "
-                                << groups.labels.size() << " labels");
+             "cluster_purity: " << assignments.size() << " assignments for " << groups.labels.size()
+                                << " labels");
   std::vector<std::map<int64_t, int64_t>> votes(static_cast<size_t>(num_clusters));
   for (size_t i = 0; i < assignments.size(); ++i) ++votes[assignments[i]][groups.labels[i]];
   ClusterPurity p;
@@ -79,8 +78,8 @@ ClusterPurity cluster_purity(const std::vector<int64_t>& assignments, int64_t nu
 }
 
 NeighbourPurity neighbour_purity(const Tensor& lists, const LabelGroups& groups) {
-  KDUP_CHECK(lists.dim() == 2, "neighbour_purity: lists must be [N, K], got "
-                                   << shape_str(lists.shape()));
+  KDUP_CHECK(lists.dim() == 2,
+             "neighbour_purity: lists must be [N, K], got " << shape_str(lists.shape()));
   const int64_t n_id = static_cast<int64_t>(groups.labels.size());
   const int64_t rows = std::min(lists.size(0), n_id), k = lists.size(1);
   const std::vector<int64_t> entries = lists.to(Device::cpu).to_vector<int64_t>();

@@ -140,10 +140,10 @@ RefreshReport refresh_stage1(ContrastiveModel& model, const Stage1Config& config
     }
     // Step 5: the items nearest to each (normalised) centroid, never one twice.
     candidates_are_pool = config.sampling == "clusters";
-    candidates = candidates_are_pool ? embed_normalized(model, data.pool_images,
-                                                        all_indices(data.pool_images.size(0)),
-                                                        config)
-                                     : z_id;
+    candidates = candidates_are_pool
+                     ? embed_normalized(model, data.pool_images,
+                                        all_indices(data.pool_images.size(0)), config)
+                     : z_id;
     OodSelection selection =
         sample_ood_nearest_centroids(candidates, state.centroids, report.budgets);
     state.selection = selection.indices;

@@ -58,7 +58,7 @@ struct Stage1Data {
   Tensor id_images;                // uint8 [*, H, W, 3]
   std::vector<int64_t> id_ids;     // D_ID: rows of id_images
   Tensor pool_images;              // uint8 [P, H, W, 3] (may be empty for augmented / none)
-  LabelGroups id_labels;  // optional true labels of D_ID and their groups (diagnosis only)
+  LabelGroups id_labels;           // optional true labels of D_ID and their groups (diagnosis only)
 };
 
 // Runs steps 1–6 and replaces the state's selection, positive lists, centroids and assignments

@@ -36,7 +36,8 @@ TEST(Configs, EveryShippedConfigValidates) {
 // One key seeds a run: the initialisation, the shuffling and augmentation (and with them every
 // draw of the method), stage 2's clustering and draws, and the probes.
 TEST(Configs, RunSeedSeedsEveryRandomChoice) {
-  const std::string path = std::string(KDUP_SOURCE_DIR) + "/configs/cpu/kdup_cifar10_lt_split1.json";
+  const std::string path =
+      std::string(KDUP_SOURCE_DIR) + "/configs/cpu/kdup_cifar10_lt_split1.json";
   const Config cfg = load_config(path, train_schema(), {"run.seed=7"});
   EXPECT_EQ(model_config_from(cfg).backbone.seed, 7u);
   const PretrainConfig base = pretrain_config_from(cfg, Device::cpu);

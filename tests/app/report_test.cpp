@@ -81,11 +81,14 @@ fs::path write_finished_run(const fs::path& root) {
   const json groups = {{"all", 0.5}, {"many", 0.75}, {"medium", 0.25}, {"few", 0.125}};
   json shares = {{"many", 0.8}, {"medium", 0.15}, {"few", 0.05}};
   refresh["diagnostics"] = {
-      {"cluster_purity", {{"weighted_purity", 0.625}, {"medium_majorities", 1},
-                          {"few_majorities", 0}, {"majority_class", {0, 2, 0}},
-                          {"purity", {0.7, 0.5, 0.6}}}},
-      {"positive_purity", {{"all", 0.5}, {"many", 0.75}, {"medium", 0.25}, {"few", 0.125},
-                           {"chance", 0.3}}},
+      {"cluster_purity",
+       {{"weighted_purity", 0.625},
+        {"medium_majorities", 1},
+        {"few_majorities", 0},
+        {"majority_class", {0, 2, 0}},
+        {"purity", {0.7, 0.5, 0.6}}}},
+      {"positive_purity",
+       {{"all", 0.5}, {"many", 0.75}, {"medium", 0.25}, {"few", 0.125}, {"chance", 0.3}}},
       {"ood_placement", {{"placed", shares}, {"id_share", shares}}}};
   log += refresh.dump() + "\n";
   refresh["epoch"] = 3;
@@ -188,10 +191,13 @@ TEST(ReportHtml, SeedsGiveTheSpreadAndBudgetsTheCurve) {
     const fs::path run = root / ("run" + std::to_string(i));
     fs::remove_all(run);
     write_text(run / "config.json", json{{"run", {{"label", runs[i].first}}}}.dump());
-    json results = {{"name", runs[i].first}, {"seed", i},
+    json results = {{"name", runs[i].first},
+                    {"seed", i},
                     {"images_processed", runs[i].first == "M" ? 1000000 : 2000000},
-                    {"train_seconds", 60.0}, {"linear", probe(runs[i].second, {1, 2})},
-                    {"fewshot", probe(runs[i].second, {1, 2})}, {"knn_accuracy", 30.0},
+                    {"train_seconds", 60.0},
+                    {"linear", probe(runs[i].second, {1, 2})},
+                    {"fewshot", probe(runs[i].second, {1, 2})},
+                    {"knn_accuracy", 30.0},
                     {"train_class_counts", {10, 1}}};
     write_text(run / "results.json", results.dump());
     dirs.push_back(run.string());

@@ -1,15 +1,14 @@
 // The mechanism diagnostics of METHOD.md §6 on hand-made labels, lists and embeddings whose answers
 // are known.
 #include "kdup/mechanism_diagnostics.h"
+
 #include "test_util.h"
 
 namespace kdup {
 namespace {
 
 // Three classes of 6, 3 and 1 samples: class 0 Many, 1 Medium, 2 Few (one class per third).
-LabelGroups three_classes() {
-  return label_groups_by_thirds({0, 0, 0, 0, 0, 0, 1, 1, 1, 2});
-}
+LabelGroups three_classes() { return label_groups_by_thirds({0, 0, 0, 0, 0, 0, 1, 1, 1, 2}); }
 
 TEST(MechanismDiagnostics, GroupsFollowTheClassCounts) {
   const LabelGroups g = three_classes();
@@ -43,8 +42,8 @@ TEST(MechanismDiagnostics, NeighbourPurityAveragesPerGroupAndSkipsOtherDomains) 
   // lists one class-1 sample and one OOD position (10 or beyond: left out, so purity 0). Class-1
   // rows list one class-1 and one class-0 sample (0.5); the Few row lists class 0 twice (0).
   // Row 10 is an OOD row and is left out.
-  std::vector<int64_t> lists = {1, 2, 0, 2, 0, 1, 0, 1, 0, 1, 6, 10,
-                                7, 0, 8, 0, 6, 0, 0, 1, 11, 12};
+  std::vector<int64_t> lists = {1,  2, 0, 2, 0, 1, 0, 1, 0, 1,  6,
+                                10, 7, 0, 8, 0, 6, 0, 0, 1, 11, 12};
   const NeighbourPurity p = neighbour_purity(Tensor::from_vector<int64_t>(lists, {11, 2}), g);
   EXPECT_DOUBLE_EQ(p.purity.group[0], 5.0 / 6.0);
   EXPECT_DOUBLE_EQ(p.purity.group[1], 0.5);

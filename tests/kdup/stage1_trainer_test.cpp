@@ -189,8 +189,8 @@ TEST(Stage1Trainer, RefreshReportsTheLabelDiagnosis) {
   ASSERT_TRUE(r.refresh->has_diagnostics);
   const LabelGroups groups = label_groups_by_thirds(labels);
   const Stage1MethodState& state = trainer.method_state();
-  const ClusterPurity clusters = cluster_purity(state.assignments.to_vector<int64_t>(),
-                                                config.num_clusters, groups);
+  const ClusterPurity clusters =
+      cluster_purity(state.assignments.to_vector<int64_t>(), config.num_clusters, groups);
   EXPECT_EQ(r.refresh->cluster_purity.purity, clusters.purity);
   EXPECT_EQ(r.refresh->positive_purity.purity.all,
             neighbour_purity(state.positives, groups).purity.all);
