@@ -25,6 +25,7 @@ std::string shares_text(const nlohmann::json& s) {
 std::string purity_text(const nlohmann::json& p) {
   std::string text = fixed(p.at("all")) + " (Many/Medium/Few " + shares_text(p);
   if (p.contains("chance")) text += ", chance " + fixed(p.at("chance"));
+  if (p.contains("chance_few")) text += " / Few " + fixed(p.at("chance_few"), 3);
   return text + ")";
 }
 
@@ -44,7 +45,10 @@ nlohmann::json to_json(const ClusterPurity& p) {
 
 nlohmann::json to_json(const NeighbourPurity& p) {
   nlohmann::json j = to_json(p.purity);
-  j["chance"] = p.chance;
+  j["chance"] = p.chance.all;
+  j["chance_many"] = p.chance.group[0];
+  j["chance_medium"] = p.chance.group[1];
+  j["chance_few"] = p.chance.group[2];
   return j;
 }
 

@@ -76,7 +76,11 @@ std::string diagnostics_row(const std::string& when, const json& d) {
   }
   const char* lists = d.contains("positive_purity") ? "positive_purity" : "neighbour_purity";
   row << group_cells(d.at(lists)) << "<td class=\"num\">"
-      << fixed_number(d.at(lists).value("chance", 0.0)) << "</td>";
+      << fixed_number(d.at(lists).value("chance", 0.0))
+      << (d.at(lists).contains("chance_few")
+              ? " (Few " + fixed_number(d.at(lists).at("chance_few").get<double>(), 3) + ")"
+              : std::string())
+      << "</td>";
   if (d.contains("ood_placement")) {
     row << "<td>" << shares(d.at("ood_placement").at("placed"));
     if (d.contains("random_ood_placement"))
@@ -231,8 +235,9 @@ std::string diagnostics_section(const std::vector<RunArtifacts>& runs) {
              "(labels read for this diagnosis only). Cluster purity: the size-weighted share of "
              "each cluster's majority class, and how many clusters have a Medium or Few majority. "
              "Neighbour purity: the share of an anchor's positives (K_pos in stage 1, K_kd in "
-             "stage 2) that have its class, per group of the anchor, against the purity of a "
-             "random list. OOD placement: the group of the nearest ID image of each sampled OOD "
+             "stage 2) that have its class, per group of the anchor, against the purity of "
+             "random lists (the share of the anchor's class in D_ID: over all anchors, and for "
+             "the Few anchors). OOD placement: the group of the nearest ID image of each sampled OOD "
              "image (and of as many pool images drawn at random), against each group's share of "
              "D_ID. Negatives: the share of stage 2's anchors whose drawn negative has the "
              "anchor's "

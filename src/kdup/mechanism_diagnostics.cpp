@@ -83,7 +83,9 @@ NeighbourPurity neighbour_purity(const Tensor& lists, const LabelGroups& groups)
   const int64_t n_id = static_cast<int64_t>(groups.labels.size());
   const int64_t rows = std::min(lists.size(0), n_id), k = lists.size(1);
   const std::vector<int64_t> entries = lists.to(Device::cpu).to_vector<int64_t>();
-  GroupAverager averager;
+  std::map<int64_t, int64_t> class_count;
+  for (int64_t y : groups.labels) ++class_count[y];
+  GroupAverager purity, chance;
   for (int64_t i = 0; i < rows; ++i) {
     int64_t same = 0, counted = 0;
     for (int64_t t = 0; t < k; ++t) {
@@ -92,18 +94,12 @@ NeighbourPurity neighbour_purity(const Tensor& lists, const LabelGroups& groups)
       ++counted;
       same += groups.labels[j] == groups.labels[i];
     }
-    if (counted)
-      averager.add(groups.group_of_sample(i),
-                   static_cast<double>(same) / static_cast<double>(counted));
+    if (counted == 0) continue;
+    const int group = groups.group_of_sample(i);
+    purity.add(group, static_cast<double>(same) / static_cast<double>(counted));
+    chance.add(group, static_cast<double>(class_count[groups.labels[i]]) / static_cast<double>(n_id));
   }
-  NeighbourPurity p{averager.means(), 0.0};
-  std::map<int64_t, int64_t> class_count;
-  for (int64_t y : groups.labels) ++class_count[y];
-  for (const auto& [label, count] : class_count) {
-    const double share = static_cast<double>(count) / static_cast<double>(n_id);
-    p.chance += share * share;
-  }
-  return p;
+  return {purity.means(), chance.means()};
 }
 
 GroupMeans negative_collisions(const std::vector<int64_t>& anchors,

@@ -46,10 +46,11 @@ ClusterPurity cluster_purity(const std::vector<int64_t>& assignments, int64_t nu
 // Neighbour purity of lists int64 [N, K] whose first rows are D_ID positions (rows and entries at
 // or beyond labels.size(), e.g. the OOD part of stage 1's merged set, are left out): the share of a
 // row's neighbours with the row's class, averaged per group of the anchor. `chance` is the purity
-// of a random list, the sum of the squared class shares.
+// of random lists, averaged the same way: the D_ID share of each anchor's class (over all anchors,
+// the sum of the squared class shares).
 struct NeighbourPurity {
   GroupMeans purity;
-  double chance = 0;
+  GroupMeans chance;
 };
 NeighbourPurity neighbour_purity(const Tensor& lists, const LabelGroups& groups);
 

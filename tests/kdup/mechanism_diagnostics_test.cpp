@@ -49,7 +49,11 @@ TEST(MechanismDiagnostics, NeighbourPurityAveragesPerGroupAndSkipsOtherDomains) 
   EXPECT_DOUBLE_EQ(p.purity.group[1], 0.5);
   EXPECT_DOUBLE_EQ(p.purity.group[2], 0.0);
   EXPECT_DOUBLE_EQ(p.purity.all, (5.0 + 1.5 + 0.0) / 10.0);
-  EXPECT_DOUBLE_EQ(p.chance, 0.36 + 0.09 + 0.01);
+  // Random lists: each anchor's class share, averaged like the purity.
+  EXPECT_DOUBLE_EQ(p.chance.all, 0.36 + 0.09 + 0.01);
+  EXPECT_DOUBLE_EQ(p.chance.group[0], 0.6);
+  EXPECT_DOUBLE_EQ(p.chance.group[1], 0.3);
+  EXPECT_DOUBLE_EQ(p.chance.group[2], 0.1);
 }
 
 TEST(MechanismDiagnostics, NegativeCollisionsAreTheShareOfSameClassNegatives) {
