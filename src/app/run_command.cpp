@@ -6,7 +6,6 @@
 // With stage 1 off and stage 2 on, stage 2 distils the plain SimCLR/SDCLR network (or --from's).
 #include <filesystem>
 #include <iostream>
-#include <map>
 
 #include "app/commands.h"
 #include "app/diagnostics_json.h"
@@ -63,24 +62,6 @@ void restore_start(Trainer& trainer, const RunDir& run, bool resume, const std::
     trainer.restore(from);
 }
 
-// For each cluster, the D_ID count of its most frequent true class (labels for diagnosis only).
-std::vector<int64_t> majority_class_sizes(const Tensor& assignments, int64_t clusters,
-                                          const std::vector<int64_t>& labels,
-                                          const std::vector<int64_t>& class_counts) {
-  const std::vector<int64_t> cluster_of = assignments.to_vector<int64_t>();
-  std::vector<std::map<int64_t, int64_t>> votes(clusters);
-  for (size_t i = 0; i < cluster_of.size() && i < labels.size(); ++i)
-    ++votes[cluster_of[i]][labels[i]];
-  std::vector<int64_t> sizes(clusters, 0);
-  for (int64_t k = 0; k < clusters; ++k) {
-    int64_t best = -1, best_votes = 0;
-    for (const auto& [label, n] : votes[k])
-      if (n > best_votes) best = label, best_votes = n;
-    sizes[k] = best < 0 ? 0 : class_counts[best];
-  }
-  return sizes;
-}
-
 void log_refresh(RunDir& run, const RefreshReport& r, const Stage1Trainer& trainer,
                  const Stage1Config& config, const ExperimentData& data) {
   nlohmann::json record = {{"refresh", true},
@@ -101,11 +82,13 @@ void log_refresh(RunDir& run, const RefreshReport& r, const Stage1Trainer& train
   // KDUP's tailness is high for tail clusters, COLT's score for head clusters (METHOD.md §4.3).
   const bool colt = config.tailness == "colt";
   record["tailness_high_means"] = colt ? "head" : "tail";
+  if (!r.cluster_purity.majority_class.empty()) {  // the D_ID count of each majority class
+    std::vector<int64_t> sizes;
+    for (int64_t c : r.cluster_purity.majority_class)
+      sizes.push_back(c < 0 ? 0 : data.pretrain_class_counts[c]);
+    record["majority_class_sizes"] = sizes;
+  }
   const Stage1MethodState& state = trainer.method_state();
-  if (state.assignments.defined())
-    record["majority_class_sizes"] =
-        majority_class_sizes(state.assignments, config.num_clusters,
-                             data.labels_of(data.pretrain_ids, false), data.pretrain_class_counts);
   if (state.selection.defined() && (config.sampling == "clusters" || config.sampling == "random")) {
     char name[64];
     std::snprintf(name, sizeof name, "refresh_%04lld", static_cast<long long>(r.epoch));

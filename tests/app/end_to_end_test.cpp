@@ -164,6 +164,7 @@ TEST(EndToEnd, KdupRunsStageOneStageTwoAndTheEvaluation) {
       EXPECT_TRUE(r.contains("spearman"));
       EXPECT_EQ(r["tailness_high_means"], "tail");  // KDUP tailness (COLT logs "head")
       EXPECT_TRUE(r["diagnostics"].contains("cluster_purity")) << line;
+      EXPECT_EQ(r["majority_class_sizes"].size(), 3u) << line;  // one per cluster
       EXPECT_TRUE(r["diagnostics"].contains("ood_placement")) << line;
     } else {
       EXPECT_TRUE(r.contains("knn_accuracy")) << line;  // run.knn_every = 1
