@@ -23,9 +23,13 @@ std::vector<int64_t> all_indices(int64_t n) {
 }
 
 TwoViewLoader::TwoViewLoader(const Tensor& images, std::vector<int64_t> ids, int64_t batch_size,
-                             AugmentConfig augment, uint64_t seed, int64_t epoch, Device device)
-    : images_(images), batch_size_(batch_size), augment_(std::move(augment)),
-      key_{seed, static_cast<uint64_t>(epoch), 0}, device_(device) {
+                             AugmentConfig augment, uint64_t seed, int64_t epoch, Device device,
+                             int64_t first_batch)
+    : images_(images),
+      batch_size_(batch_size),
+      augment_(std::move(augment)),
+      key_{seed, static_cast<uint64_t>(epoch), 0},
+      device_(device) {
   KDUP_CHECK(batch_size > 0 && static_cast<int64_t>(ids.size()) >= batch_size,
              "loader: batch size " << batch_size << " needs at least that many samples, got "
                                    << ids.size());
@@ -33,7 +37,11 @@ TwoViewLoader::TwoViewLoader(const Tensor& images, std::vector<int64_t> ids, int
   order_.reserve(ids.size());
   for (int64_t p : perm) order_.push_back(ids[p]);
   batches_ = static_cast<int64_t>(order_.size()) / batch_size;
-  prefetch_ = std::async(std::launch::async, [this] { return make_batch(0); });
+  KDUP_CHECK(first_batch >= 0 && first_batch <= batches_,
+             "loader: first batch " << first_batch << " outside the epoch's " << batches_);
+  next_batch_ = first_batch;
+  if (next_batch_ < batches_)
+    prefetch_ = std::async(std::launch::async, [this, b = next_batch_] { return make_batch(b); });
 }
 
 TwoViewLoader::~TwoViewLoader() {

@@ -24,8 +24,11 @@ class TwoViewLoader {
  public:
   // Iterates over `ids` in the epoch's order, in batches of batch_size (the last partial batch is
   // dropped, as the contrastive recipes do). `views` gives the augmentation of each view.
+  // first_batch > 0 starts the epoch there (a run resumed at a step boundary): the batches before
+  // it are skipped without being made, the later ones are those of the whole epoch.
   TwoViewLoader(const Tensor& images, std::vector<int64_t> ids, int64_t batch_size,
-                AugmentConfig augment, uint64_t seed, int64_t epoch, Device device);
+                AugmentConfig augment, uint64_t seed, int64_t epoch, Device device,
+                int64_t first_batch = 0);
   ~TwoViewLoader();
   int64_t batches() const { return batches_; }
   // The next batch, or false at the end of the epoch.
