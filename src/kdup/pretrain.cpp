@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "data/loader.h"
+#include "kdup/divergence.h"
 #include "kdup/nt_xent.h"
 #include "kdup/sdclr_pruning.h"
 #include "ops/ops.h"
@@ -41,19 +42,24 @@ int64_t Pretrainer::images_processed() const {
 
 double Pretrainer::train_seconds() const { return std::stod(state_.metadata.at("train_seconds")); }
 
-EpochReport Pretrainer::train_epoch(const std::function<void(const StepReport&)>& on_step) {
+EpochReport Pretrainer::train_epoch(const std::function<void(const StepReport&)>& on_step,
+                                    const StopCheck& stop) {
   const auto start = std::chrono::steady_clock::now();
   const bool sdclr = config_.method == "sdclr";
   model_.train();
-  // SDCLR re-prunes from the current dense weights at the start of every epoch.
-  if (sdclr) prune_by_global_magnitude(model_.backbone().convolutions(), config_.prune_ratio);
+  // SDCLR re-prunes from the current dense weights at the start of every epoch (an epoch resumed
+  // within has its masks from the checkpoint).
+  if (sdclr && totals_.steps == 0)
+    prune_by_global_magnitude(model_.backbone().convolutions(), config_.prune_ratio);
   TwoViewLoader loader(images_, ids_, config_.batch_size, config_.views.contrastive, config_.seed,
-                       state_.epoch, config_.device);
+                       state_.epoch, config_.device, totals_.steps);
   EpochReport report;
   TwoViewBatch batch;
-  int64_t step = 0;
-  double loss_sum = 0;
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
   while (loader.next(batch)) {
+    const int64_t step = totals_.steps;
     const double lr = schedule_.lr_at(state_.step);
     optimizer_.set_lr(lr);
     optimizer_.zero_grad();
@@ -65,29 +71,42 @@ EpochReport Pretrainer::train_epoch(const std::function<void(const StepReport&)>
     loss.backward();
     optimizer_.step();
     const double value = loss.item();
-    KDUP_CHECK(std::isfinite(value), "training diverged: loss is " << value << " at epoch "
-                                                                    << state_.epoch + 1 << " step "
-                                                                    << step + 1);
-    loss_sum += value;
+    check_step_finite("pretrain", state_.epoch + 1, step + 1, loader.batches(), {{"loss", value}},
+                      optimizer_, model_);
+    totals_.loss_sums[0] += value;
+    ++totals_.steps;
     ++state_.step;
     const int64_t images = 2 * static_cast<int64_t>(batch.ids.size());
-    report.images += images;
+    totals_.images += images;
     if (on_step) on_step({state_.epoch, step, loader.batches(), value, lr, images});
     report.lr = lr;
-    ++step;
+    if (stop && totals_.steps < loader.batches() && stop()) {
+      report.stopped = true;
+      break;
+    }
+  }
+  const double seconds = totals_.seconds + elapsed();
+  report.epoch = state_.epoch;
+  report.images = totals_.images;
+  report.seconds = seconds;
+  if (report.stopped) {
+    totals_.seconds = seconds;
+    return report;
   }
   ++state_.epoch;
   state_.metadata["images_processed"] = std::to_string(images_processed() + report.images);
   report.epoch = state_.epoch;
-  report.loss = step ? loss_sum / step : 0.0;
-  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  report.loss = totals_.steps ? totals_.loss_sums[0] / totals_.steps : 0.0;
   state_.metadata["train_seconds"] = std::to_string(train_seconds() + report.seconds);
+  totals_ = EpochTotals();
   return report;
 }
 
 void Pretrainer::save(const std::string& path) const {
   TrainingState state = state_;
   state.metadata["method"] = config_.method;
+  totals_.write(state.metadata);
+  if (totals_.steps > 0) state.extra = pruning_masks(model_.backbone().convolutions());
   save_checkpoint(path, model_, optimizer_, state);
 }
 
@@ -96,6 +115,11 @@ void Pretrainer::restore(const std::string& path) {
   KDUP_CHECK(!loaded.metadata.count("method") || loaded.metadata.at("method") == config_.method,
              path << ": checkpoint of method '" << loaded.metadata.at("method")
                   << "', the config asks for '" << config_.method << "'");
+  totals_ = EpochTotals::take(loaded.metadata, 1);
+  if (totals_.steps > 0 && config_.method == "sdclr")
+    KDUP_CHECK(restore_pruning_masks(model_.backbone().convolutions(), loaded.extra),
+               path << ": checkpoint within an SDCLR epoch lacks the pruning masks");
+  loaded.extra.clear();  // the masks live in the model
   state_ = loaded;
   for (const char* key : {"images_processed", "train_seconds"})
     if (!state_.metadata.count(key)) state_.metadata[key] = "0";

@@ -9,6 +9,7 @@
 #include "data/augment.h"
 #include "kdup/checkpoint.h"
 #include "kdup/contrastive_model.h"
+#include "kdup/epoch_totals.h"
 #include "nn/lr_schedule.h"
 
 namespace kdup {
@@ -41,16 +42,25 @@ struct EpochReport {
   double lr = 0;      // at the epoch's last step
   double seconds = 0;
   int64_t images = 0;  // forward+backward images this epoch
+  bool stopped = false;  // stopped at a step boundary before its end (epoch: those completed)
 };
+
+// Asked after every step of an epoch but its last: true stops the epoch there (a signal).
+using StopCheck = std::function<bool()>;
 
 class Pretrainer {
  public:
   Pretrainer(ContrastiveModel& model, const PretrainConfig& config, Tensor images,
              std::vector<int64_t> ids);
   int64_t epochs_done() const { return state_.epoch; }
+  int64_t epoch_steps_done() const { return totals_.steps; }  // within an unfinished epoch
   int64_t images_processed() const;  // forward+backward images so far, resumed runs included
   double train_seconds() const;       // wall time of the training epochs so far
-  EpochReport train_epoch(const std::function<void(const StepReport&)>& on_step);
+  // One epoch, or the rest of one that a checkpoint stopped within. Every step is checked for
+  // divergence (kdup/divergence.h). When `stop` says so after a step, the epoch stops there with
+  // report.stopped set: save() then writes a checkpoint from which the epoch continues exactly.
+  EpochReport train_epoch(const std::function<void(const StepReport&)>& on_step,
+                          const StopCheck& stop = nullptr);
   void save(const std::string& path) const;
   void restore(const std::string& path);
 
@@ -62,6 +72,7 @@ class Pretrainer {
   SGD optimizer_;
   WarmupCosineSchedule schedule_;
   TrainingState state_;
+  EpochTotals totals_;
 };
 
 }  // namespace kdup

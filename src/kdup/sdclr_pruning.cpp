@@ -8,6 +8,10 @@
 
 namespace kdup {
 
+namespace {
+const char* const kMaskPrefix = "sdclr.mask.";
+}  // namespace
+
 double prune_by_global_magnitude(const std::vector<std::shared_ptr<Conv2d>>& convolutions,
                                  double ratio) {
   KDUP_CHECK(ratio >= 0 && ratio < 1, "sdclr pruning: ratio must be in [0, 1), got " << ratio);
@@ -31,6 +35,36 @@ double prune_by_global_magnitude(const std::vector<std::shared_ptr<Conv2d>>& con
     conv->set_mask(keep.to(w.dtype()));
   }
   return threshold;
+}
+
+NamedTensors pruning_masks(const std::vector<std::shared_ptr<Conv2d>>& convolutions) {
+  NamedTensors masks;
+  for (size_t i = 0; i < convolutions.size(); ++i)
+    if (convolutions[i]->mask().defined())
+      masks.emplace_back(kMaskPrefix + std::to_string(i), convolutions[i]->mask().to(DType::u8));
+  return masks;
+}
+
+bool restore_pruning_masks(const std::vector<std::shared_ptr<Conv2d>>& convolutions,
+                           const NamedTensors& tensors) {
+  std::vector<Tensor> masks(convolutions.size());
+  bool any = false;
+  for (const auto& [name, t] : tensors) {
+    if (name.rfind(kMaskPrefix, 0) != 0) continue;
+    const size_t i = std::stoul(name.substr(std::string(kMaskPrefix).size()));
+    KDUP_CHECK(i < convolutions.size() && t.shape() == convolutions[i]->weight().shape(),
+               "sdclr pruning: mask '" << name << "' of shape " << shape_str(t.shape())
+                                       << " fits no convolution of the model");
+    masks[i] = t;
+    any = true;
+  }
+  if (!any) return false;
+  for (size_t i = 0; i < convolutions.size(); ++i) {
+    KDUP_CHECK(masks[i].defined(), "sdclr pruning: no mask for convolution " << i);
+    const Tensor& w = convolutions[i]->weight();
+    convolutions[i]->set_mask(masks[i].to(w.dtype()).to(w.device()));
+  }
+  return true;
 }
 
 }  // namespace kdup

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "nn/layers.h"
+#include "nn/module.h"
 
 namespace kdup {
 
@@ -12,5 +13,13 @@ namespace kdup {
 // magnitudes (one threshold over the whole network) is zero in branch 1. Returns the threshold.
 double prune_by_global_magnitude(const std::vector<std::shared_ptr<Conv2d>>& convolutions,
                                  double ratio);
+
+// The masks as uint8 tensors "sdclr.mask.N", for a checkpoint written within an epoch: they come
+// from the weights at the epoch's start, which later steps have changed. Empty before any pruning.
+NamedTensors pruning_masks(const std::vector<std::shared_ptr<Conv2d>>& convolutions);
+// Sets the masks that pruning_masks wrote, on each convolution's device; false (and nothing set)
+// when `tensors` holds none.
+bool restore_pruning_masks(const std::vector<std::shared_ptr<Conv2d>>& convolutions,
+                           const NamedTensors& tensors);
 
 }  // namespace kdup

@@ -2,11 +2,11 @@
 
 #include <chrono>
 #include <cmath>
-#include <memory>
 #include <unordered_map>
 
 #include "autograd/grad_mode.h"
 #include "kdup/colt_tailness.h"
+#include "kdup/divergence.h"
 #include "kdup/domain_loss.h"
 #include "kdup/merged_batches.h"
 #include "kdup/nt_xent.h"
@@ -180,11 +180,12 @@ double Stage1Trainer::train_step(const TwoViewBatch& batch, bool merged, double&
   return loss.item();
 }
 
-Stage1EpochReport Stage1Trainer::train_epoch(
-    const std::function<void(const StepReport&)>& on_step) {
+Stage1EpochReport Stage1Trainer::train_epoch(const std::function<void(const StepReport&)>& on_step,
+                                             const StopCheck& stop) {
   const auto start = std::chrono::steady_clock::now();
+  const bool resumed_within = totals_.steps > 0;  // the refresh and pruning are done already
   Stage1EpochReport report;
-  if (refresh_due()) {
+  if (refresh_due() && !resumed_within) {
     report.refresh = refresh_stage1(model_, config_, data_, state_.epoch, method_);
     build_merged_images();
   }
@@ -192,60 +193,71 @@ Stage1EpochReport Stage1Trainer::train_epoch(
   if (merged) positive_lists_host_ = method_.positives.to_vector<int64_t>();
   model_.train();
   // SDCLR re-prunes from the current dense weights at the start of every epoch.
-  if (config_.base.method == "sdclr")
+  if (config_.base.method == "sdclr" && !resumed_within)
     prune_by_global_magnitude(model_.backbone().convolutions(), config_.base.prune_ratio);
 
   const int64_t batch_size = config_.base.batch_size;
   const uint64_t seed = config_.base.seed;
-  std::unique_ptr<PlannedTwoViewLoader> loader;
-  if (!merged) {
-    // Warm-up: the batches and augmentations of the Pretrainer (keys are the ID image ids).
-    loader = std::make_unique<PlannedTwoViewLoader>(
-        id_images_on_device_, data_.id_ids,
-        random_batch_plan(static_cast<int64_t>(data_.id_ids.size()), batch_size, seed,
-                          state_.epoch),
-        config_.base.views.contrastive, seed, state_.epoch, config_.base.device);
-  } else {
-    BatchPlan plan =
-        config_.batch_construction == "anchor_neighbour"
-            ? anchor_neighbour_batch_plan(method_.positives, batch_size, seed, state_.epoch)
-            : random_batch_plan(merged_size(), batch_size, seed, state_.epoch);
-    loader = std::make_unique<PlannedTwoViewLoader>(merged_images_, std::vector<int64_t>{},
-                                                    std::move(plan), config_.base.views.contrastive,
-                                                    seed, state_.epoch, config_.base.device);
-  }
+  BatchPlan plan;
+  if (!merged)  // warm-up: the batches and augmentations of the Pretrainer (keys: ID image ids)
+    plan = random_batch_plan(static_cast<int64_t>(data_.id_ids.size()), batch_size, seed,
+                             state_.epoch);
+  else if (config_.batch_construction == "anchor_neighbour")
+    plan = anchor_neighbour_batch_plan(method_.positives, batch_size, seed, state_.epoch);
+  else
+    plan = random_batch_plan(merged_size(), batch_size, seed, state_.epoch);
+  const auto steps = static_cast<int64_t>(plan.size());
+  plan.erase(plan.begin(), plan.begin() + std::min(totals_.steps, steps));  // the steps done
+  PlannedTwoViewLoader loader(merged ? merged_images_ : id_images_on_device_,
+                              merged ? std::vector<int64_t>{} : data_.id_ids, std::move(plan),
+                              config_.base.views.contrastive, seed, state_.epoch,
+                              config_.base.device);
   TwoViewBatch batch;
-  int64_t step = 0;
-  double loss_sum = 0, contrastive_sum = 0, domain_sum = 0;
-  while (loader->next(batch)) {
+  while (loader.next(batch)) {
+    const int64_t step = totals_.steps;
     const double lr = schedule_.lr_at(state_.step);
     optimizer_.set_lr(lr);
     optimizer_.zero_grad();
     double contrastive = 0, domain = 0;
     const double value = train_step(batch, merged, contrastive, domain);
     optimizer_.step();
-    KDUP_CHECK(std::isfinite(value), "training diverged: loss is " << value << " at epoch "
-                                                                   << state_.epoch + 1 << " step "
-                                                                   << step + 1);
-    loss_sum += value;
-    contrastive_sum += contrastive;
-    domain_sum += domain;
+    check_step_finite("stage1", state_.epoch + 1, step + 1, steps,
+                      {{"loss", value}, {"contrastive", contrastive}, {"domain", domain}},
+                      optimizer_, model_);
+    totals_.loss_sums[0] += value;
+    totals_.loss_sums[1] += contrastive;
+    totals_.loss_sums[2] += domain;
+    ++totals_.steps;
     ++state_.step;
     const int64_t images = 2 * static_cast<int64_t>(batch.ids.size());
-    report.images += images;
-    if (on_step) on_step({state_.epoch, step, loader->batches(), value, lr, images});
+    totals_.images += images;
+    if (on_step) on_step({state_.epoch, step, steps, value, lr, images});
     report.lr = lr;
-    ++step;
+    if (stop && totals_.steps < steps && stop()) {
+      report.stopped = true;
+      break;
+    }
+  }
+  const double seconds =
+      totals_.seconds +
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  report.epoch = state_.epoch;
+  report.merged = merged;
+  report.images = totals_.images;
+  report.seconds = seconds;
+  if (report.stopped) {
+    totals_.seconds = seconds;
+    return report;
   }
   ++state_.epoch;
   state_.metadata["images_processed"] = std::to_string(images_processed() + report.images);
   report.epoch = state_.epoch;
-  report.merged = merged;
-  report.loss = step ? loss_sum / step : 0.0;
-  report.contrastive_loss = step ? contrastive_sum / step : 0.0;
-  report.domain_loss = step ? domain_sum / step : 0.0;
-  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double n = static_cast<double>(totals_.steps);
+  report.loss = totals_.steps ? totals_.loss_sums[0] / n : 0.0;
+  report.contrastive_loss = totals_.steps ? totals_.loss_sums[1] / n : 0.0;
+  report.domain_loss = totals_.steps ? totals_.loss_sums[2] / n : 0.0;
   state_.metadata["train_seconds"] = std::to_string(train_seconds() + report.seconds);
+  totals_ = EpochTotals(3);
   return report;
 }
 
@@ -254,6 +266,10 @@ void Stage1Trainer::save(const std::string& path) const {
   state.metadata["method"] = "stage1-" + config_.base.method;
   state.metadata["stage1.sampling"] = config_.sampling;
   state.extra = method_.to_named_tensors();
+  totals_.write(state.metadata);
+  if (totals_.steps > 0)
+    for (auto& mask : pruning_masks(model_.backbone().convolutions()))
+      state.extra.push_back(std::move(mask));
   save_checkpoint(path, model_, optimizer_, state);
 }
 
@@ -267,6 +283,9 @@ void Stage1Trainer::restore(const std::string& path) {
   KDUP_CHECK(found == method_name || from_base, path << ": not a checkpoint of " << method_name
                                                      << " or " << config_.base.method
                                                      << " (method '" << found << "')");
+  totals_ = EpochTotals::take(loaded.metadata, 3);
+  KDUP_CHECK(!from_base || totals_.steps == 0,
+             path << ": a " << found << " checkpoint within an epoch can only resume its own run");
   KDUP_CHECK(!from_base || loaded.epoch <= config_.warmup_epochs,
              path << ": a " << found << " checkpoint after " << loaded.epoch
                   << " epochs can only start stage 1 within its warm-up of "
@@ -282,6 +301,9 @@ void Stage1Trainer::restore(const std::string& path) {
   Stage1MethodState method;
   method.tailness = TailnessMomentum(config_.tailness_rho, config_.tailness_momentum);
   method.load_named_tensors(loaded.extra);
+  if (totals_.steps > 0 && config_.base.method == "sdclr")
+    KDUP_CHECK(restore_pruning_masks(model_.backbone().convolutions(), loaded.extra),
+               path << ": checkpoint within an SDCLR epoch lacks the pruning masks");
   if (config_.tailness == "colt" && !method.colt_scores.defined())
     method.colt_scores = Tensor::zeros({static_cast<int64_t>(data_.id_ids.size())});
   method_ = std::move(method);

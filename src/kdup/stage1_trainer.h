@@ -30,6 +30,7 @@ struct Stage1EpochReport {
   double seconds = 0;           // training and refresh
   int64_t images = 0;           // forward+backward images this epoch
   std::optional<RefreshReport> refresh;  // when a refresh ran before this epoch's steps
+  bool stopped = false;  // stopped at a step boundary before its end (epoch: those completed)
 };
 
 class Stage1Trainer {
@@ -45,13 +46,17 @@ class Stage1Trainer {
                 std::vector<int64_t> id_labels = {}, std::vector<int> class_groups = {});
 
   int64_t epochs_done() const { return state_.epoch; }
+  int64_t epoch_steps_done() const { return totals_.steps; }  // within an unfinished epoch
   int64_t images_processed() const;  // forward+backward images so far, resumed runs included
   double train_seconds() const;
   const Stage1MethodState& method_state() const { return method_; }
 
   // One epoch: a refresh first when one is due (the first epoch after the warm-up and every
-  // refresh_every epochs after it), then the epoch's steps.
-  Stage1EpochReport train_epoch(const std::function<void(const StepReport&)>& on_step);
+  // refresh_every epochs after it), then the epoch's steps. Every step is checked for divergence
+  // (kdup/divergence.h); `stop` may end the epoch at a step boundary, as Pretrainer::train_epoch,
+  // and the rest of such an epoch (after a save and restore) runs without its refresh again.
+  Stage1EpochReport train_epoch(const std::function<void(const StepReport&)>& on_step,
+                                const StopCheck& stop = nullptr);
   void save(const std::string& path) const;
   void restore(const std::string& path);
 
@@ -70,6 +75,7 @@ class Stage1Trainer {
   SGD optimizer_;
   WarmupCosineSchedule schedule_;
   TrainingState state_;
+  EpochTotals totals_{3};  // loss sums: total, contrastive, domain
   Stage1MethodState method_;
 };
 

@@ -6,6 +6,7 @@
 
 #include "data/loader.h"
 #include "eval/embed.h"
+#include "kdup/divergence.h"
 #include "kdup/guided_losses.h"
 #include "kdup/nt_xent.h"
 #include "ops/ops.h"
@@ -192,8 +193,8 @@ Tensor Stage2Trainer::step_loss(const std::vector<int64_t>& anchors, double& con
   return contrast_loss + distill_loss * config_.beta;
 }
 
-Stage2EpochReport Stage2Trainer::train_epoch(
-    const std::function<void(const StepReport&)>& on_step) {
+Stage2EpochReport Stage2Trainer::train_epoch(const std::function<void(const StepReport&)>& on_step,
+                                             const StopCheck& stop) {
   const auto start = std::chrono::steady_clock::now();
   if (guided()) pairs();
   g_.train();
@@ -203,25 +204,43 @@ Stage2EpochReport Stage2Trainer::train_epoch(
   const int64_t trained_per_step = compute.trained_images / steps;
   const std::vector<int64_t> order = epoch_permutation(n, config_.base.seed, state_.epoch);
   Stage2EpochReport report;
-  double loss_sum = 0;
-  for (int64_t step = 0; step < steps; ++step) {
+  for (int64_t step = totals_.steps; step < steps; ++step) {
     const std::vector<int64_t> anchors(order.begin() + step * batch,
                                        order.begin() + (step + 1) * batch);
     const double lr = schedule_.lr_at(state_.step);
     optimizer_.set_lr(lr);
     optimizer_.zero_grad();
-    Tensor loss = step_loss(anchors, report.contrastive_loss, report.distillation_loss);
+    double contrastive = 0, distillation = 0;
+    Tensor loss = step_loss(anchors, contrastive, distillation);
     loss.backward();
     optimizer_.step();
     const double value = loss.item();
-    KDUP_CHECK(std::isfinite(value), "stage 2 diverged: loss is " << value << " at epoch "
-                                                                  << state_.epoch + 1 << " step "
-                                                                  << step + 1);
-    loss_sum += value;
+    check_step_finite(
+        "stage2", state_.epoch + 1, step + 1, steps,
+        {{"loss", value}, {"contrastive", contrastive}, {"distillation", distillation}}, optimizer_,
+        g_);
+    totals_.loss_sums[0] += value;
+    totals_.loss_sums[1] += contrastive;
+    totals_.loss_sums[2] += distillation;
+    ++totals_.steps;
     ++state_.step;
-    report.images += trained_per_step;
+    totals_.images += trained_per_step;
     if (on_step) on_step({state_.epoch, step, steps, value, lr, trained_per_step});
     report.lr = lr;
+    if (stop && totals_.steps < steps && stop()) {
+      report.stopped = true;
+      break;
+    }
+  }
+  const double seconds =
+      totals_.seconds +
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  report.epoch = state_.epoch;
+  report.images = totals_.images;
+  report.seconds = seconds;
+  if (report.stopped) {
+    totals_.seconds = seconds;
+    return report;
   }
   ++state_.epoch;
   report.frozen_images = compute.frozen_images;
@@ -229,11 +248,11 @@ Stage2EpochReport Stage2Trainer::train_epoch(
   state_.metadata["frozen_images_processed"] =
       std::to_string(frozen_images_processed() + report.frozen_images);
   report.epoch = state_.epoch;
-  report.loss = loss_sum / static_cast<double>(steps);
-  report.contrastive_loss /= static_cast<double>(steps);
-  report.distillation_loss /= static_cast<double>(steps);
-  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  report.loss = totals_.loss_sums[0] / static_cast<double>(steps);
+  report.contrastive_loss = totals_.loss_sums[1] / static_cast<double>(steps);
+  report.distillation_loss = totals_.loss_sums[2] / static_cast<double>(steps);
   state_.metadata["train_seconds"] = std::to_string(train_seconds() + report.seconds);
+  totals_ = EpochTotals(3);
   return report;
 }
 
@@ -246,6 +265,7 @@ void Stage2Trainer::save(const std::string& path) const {
     state.extra.emplace_back("stage2.clusters", pairs_.clusters);
     state.extra.emplace_back("stage2.farthest_cluster", pairs_.farthest_cluster);
   }
+  totals_.write(state.metadata);
   save_checkpoint(path, g_, optimizer_, state);
 }
 
@@ -277,6 +297,7 @@ void Stage2Trainer::restore(const std::string& path) {
                     << " epochs lacks the positive/negative selection state");
     pairs_ready_ = false;
   }
+  totals_ = EpochTotals::take(loaded.metadata, 3);
   state_ = loaded;
   state_.extra.clear();  // the pairs live in pairs_ and are written afresh by save
   for (const char* key : {"images_processed", "frozen_images_processed", "train_seconds"})

@@ -75,6 +75,7 @@ class Stage2Trainer {
                 Tensor images, std::vector<int64_t> ids);
 
   int64_t epochs_done() const { return state_.epoch; }
+  int64_t epoch_steps_done() const { return totals_.steps; }  // within an unfinished epoch
   int64_t images_processed() const;         // forward+backward images through g so far
   int64_t frozen_images_processed() const;  // forward images through f so far
   double train_seconds() const;             // wall time of the training epochs so far
@@ -84,7 +85,10 @@ class Stage2Trainer {
   // typical mode never needs it) or restored from a checkpoint.
   const GuidedPairs& pairs();
 
-  Stage2EpochReport train_epoch(const std::function<void(const StepReport&)>& on_step);
+  // One epoch, or the rest of one stopped within; divergence checks and `stop` as
+  // Pretrainer::train_epoch.
+  Stage2EpochReport train_epoch(const std::function<void(const StepReport&)>& on_step,
+                                const StopCheck& stop = nullptr);
   // The checkpoint holds g, the optimiser, the epoch and step, and the pairs state (neighbour
   // lists, cluster assignments, farthest clusters) once computed, so a resumed run is exact.
   void save(const std::string& path) const;
@@ -105,6 +109,7 @@ class Stage2Trainer {
   SGD optimizer_;
   WarmupCosineSchedule schedule_;
   TrainingState state_;
+  EpochTotals totals_{3};  // loss sums: total, contrastive, distillation
   GuidedPairs pairs_;
   bool pairs_ready_ = false;
 };

@@ -1,6 +1,6 @@
 // The stage-1 trainer on tiny data: every sampling runs through warm-up, refresh and merged
-// training with finite losses; the refresh honours N_b; a killed run resumes bit-exactly; bad
-// inputs are refused before any training.
+// training with finite losses; the refresh honours N_b; a killed run resumes bit-exactly, also from
+// within an epoch; a diverging step stops the training; bad inputs are refused before any training.
 #include "kdup/stage1_trainer.h"
 
 #include <map>
@@ -229,6 +229,67 @@ TEST(Stage1Resume, KilledRunResumesExactly) {
     EXPECT_EQ(all_values(resumed), all_values(unbroken));
     EXPECT_EQ(state_values(c.method_state()), state_values(a.method_state()));
   }
+}
+
+// Stopped within the first epoch after the warm-up (after its refresh), resumed in a fresh
+// trainer: the rest of the epoch runs without a second refresh, the next epoch refreshes again, and
+// the parameters, method state and epoch losses are those of an unbroken run.
+TEST(Stage1Resume, StoppedWithinAnEpochResumesExactlyAcrossARefresh) {
+  const Tensor id_images = random_images(kIdImages, 7), pool = random_images(kPoolImages, 8);
+  const std::string path = ::testing::TempDir() + "/kdup_stage1_resume_within.safetensors";
+  const std::vector<std::pair<std::string, Stage1Config>> runs = {{"simclr", kdup_stage1_config()},
+                                                                  {"sdclr", colt_stage1_config()}};
+  for (const auto& [base, method] : runs) {
+    SCOPED_TRACE(base);
+    const Stage1Config config = tiny_stage1(method, base);
+    ContrastiveModel unbroken(tiny_model(base));
+    Stage1Trainer a(unbroken, config, id_images, first_ids(kIdImages), pool);
+    std::vector<Stage1EpochReport> expected;
+    for (int e = 0; e < 3; ++e) expected.push_back(a.train_epoch(nullptr));
+
+    ContrastiveModel stopped(tiny_model(base));
+    Stage1Trainer b(stopped, config, id_images, first_ids(kIdImages), pool);
+    b.train_epoch(nullptr);
+    int asked = 0;
+    const Stage1EpochReport part = b.train_epoch(nullptr, [&] { return ++asked == 2; });
+    EXPECT_TRUE(part.stopped);
+    EXPECT_TRUE(part.refresh.has_value());
+    EXPECT_EQ(b.epoch_steps_done(), 2);  // of (32 + 12) / 8 = 5
+    b.save(path);
+
+    ContrastiveModel resumed(tiny_model(base, 99));
+    Stage1Trainer c(resumed, config, id_images, first_ids(kIdImages), pool);
+    c.restore(path);
+    EXPECT_EQ(c.epochs_done(), 1);
+    EXPECT_EQ(c.epoch_steps_done(), 2);
+    EXPECT_EQ(state_values(c.method_state()), state_values(b.method_state()));
+    int steps = 0;
+    const Stage1EpochReport rest = c.train_epoch([&](const StepReport&) { ++steps; });
+    EXPECT_EQ(steps, 3);
+    EXPECT_FALSE(rest.refresh.has_value());  // done before the stop
+    EXPECT_EQ(rest.loss, expected[1].loss);
+    EXPECT_EQ(rest.contrastive_loss, expected[1].contrastive_loss);
+    EXPECT_EQ(rest.domain_loss, expected[1].domain_loss);
+    EXPECT_EQ(rest.images, expected[1].images);
+    const Stage1EpochReport last = c.train_epoch(nullptr);
+    EXPECT_TRUE(last.refresh.has_value());
+    EXPECT_EQ(last.loss, expected[2].loss);
+    EXPECT_EQ(all_values(resumed), all_values(unbroken));
+    EXPECT_EQ(state_values(c.method_state()), state_values(a.method_state()));
+    EXPECT_EQ(c.images_processed(), a.images_processed());
+  }
+}
+
+TEST(Stage1Trainer, DivergenceNamesTheStepAndTheLossTerms) {
+  const Tensor id_images = random_images(kIdImages, 5), pool = random_images(kPoolImages, 6);
+  Stage1Config config = tiny_stage1(kdup_stage1_config());
+  config.base.lr = 1e30;  // the loss is NaN at the second step
+  config.base.warmup_epochs = 0;
+  ContrastiveModel model(tiny_model("simclr"));
+  Stage1Trainer trainer(model, config, id_images, first_ids(kIdImages), pool);
+  test::expect_divergence([&] { trainer.train_epoch(nullptr); },
+                          {"stage1 diverged at epoch 1, step ", "/4: loss ", " (contrastive ",
+                           ", domain ", "gradient norm "});
 }
 
 TEST(Stage1BadInput, RefusedBeforeTraining) {

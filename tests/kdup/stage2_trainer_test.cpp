@@ -1,5 +1,6 @@
 // KDUP stage 2: the positive/negative selection on planted embeddings, and the trainer in its three
-// loss modes (g trained from a copy of f, f untouched, an exact resume, bad inputs).
+// loss modes (g trained from a copy of f, f untouched, an exact resume, also from within an epoch,
+// divergence, bad inputs).
 #include <cmath>
 #include <set>
 
@@ -214,6 +215,59 @@ TEST(Stage2Trainer, ResumedRunMatchesAnUnbrokenRun) {
     EXPECT_EQ(all_values(resumed), all_values(unbroken)) << mode;
     EXPECT_EQ(c.images_processed(), a.images_processed()) << mode;
   }
+}
+
+TEST(Stage2Trainer, StoppedWithinAnEpochResumesExactly) {
+  Tensor images = random_images(40, 3);
+  const std::string path = ::testing::TempDir() + "/kdup_stage2_resume_within.safetensors";
+  for (const std::string mode : {"typical", "guided_weighting"}) {
+    SCOPED_TRACE(mode);
+    ContrastiveModel f(tiny_model(5));
+    f.eval();
+    ContrastiveModel unbroken(tiny_model(6));
+    Stage2Trainer a(f, unbroken, tiny_stage2(mode), images, first_ids(40));
+    std::vector<Stage2EpochReport> expected;
+    for (int e = 0; e < 3; ++e) expected.push_back(a.train_epoch(nullptr));
+
+    ContrastiveModel stopped(tiny_model(6));
+    Stage2Trainer b(f, stopped, tiny_stage2(mode), images, first_ids(40));
+    b.train_epoch(nullptr);
+    int asked = 0;
+    EXPECT_TRUE(b.train_epoch(nullptr, [&] { return ++asked == 3; }).stopped);
+    EXPECT_EQ(b.epoch_steps_done(), 3);  // of 40 / 8 = 5
+    b.save(path);
+
+    ContrastiveModel f_again(tiny_model(77));
+    f_again.copy_from(f);
+    f_again.eval();
+    ContrastiveModel resumed(tiny_model(99));
+    Stage2Trainer c(f_again, resumed, tiny_stage2(mode), images, first_ids(40));
+    c.restore(path);
+    EXPECT_EQ(c.epochs_done(), 1);
+    EXPECT_EQ(c.epoch_steps_done(), 3);
+    const Stage2EpochReport rest = c.train_epoch(nullptr);
+    EXPECT_EQ(rest.loss, expected[1].loss);
+    EXPECT_EQ(rest.contrastive_loss, expected[1].contrastive_loss);
+    EXPECT_EQ(rest.distillation_loss, expected[1].distillation_loss);
+    EXPECT_EQ(rest.images, expected[1].images);
+    c.train_epoch(nullptr);
+    EXPECT_EQ(all_values(resumed), all_values(unbroken));
+    EXPECT_EQ(c.images_processed(), a.images_processed());
+  }
+}
+
+TEST(Stage2Trainer, DivergenceNamesTheStepAndTheLossTerms) {
+  Tensor images = random_images(40, 4);
+  ContrastiveModel f(tiny_model(5));
+  f.eval();
+  ContrastiveModel g(tiny_model(6));
+  Stage2Config config = tiny_stage2("guided_weighting");
+  config.base.lr = 1e30;  // the loss is NaN at the second step
+  config.base.warmup_epochs = 0;
+  Stage2Trainer trainer(f, g, config, images, first_ids(40));
+  test::expect_divergence([&] { trainer.train_epoch(nullptr); },
+                          {"stage2 diverged at epoch 1, step ", "/5: loss ", " (contrastive ",
+                           ", distillation ", "gradient norm "});
 }
 
 TEST(Stage2Trainer, BadInputsAreReportedBeforeTraining) {

@@ -1,7 +1,9 @@
-// Helpers of the trainer tests: random images, index lists and a model's values.
+// Helpers of the trainer tests: random images, index lists, a model's values, divergence.
 #pragma once
+#include <string>
 #include <vector>
 
+#include "kdup/divergence.h"
 #include "nn/module.h"
 #include "test_util.h"
 
@@ -26,6 +28,21 @@ inline std::vector<float> all_values(const Module& m) {
       out.insert(out.end(), v.begin(), v.end());
     }
   return out;
+}
+
+// Runs f, which must throw TrainingDiverged with a one-line message holding every fragment.
+template <class F>
+void expect_divergence(F f, const std::vector<std::string>& fragments) {
+  try {
+    f();
+    ADD_FAILURE() << "expected the training to diverge";
+  } catch (const TrainingDiverged& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+    for (const std::string& fragment : fragments)
+      EXPECT_NE(message.find(fragment), std::string::npos)
+          << "message '" << message << "' lacks '" << fragment << "'";
+  }
 }
 
 }  // namespace kdup::test
