@@ -6,6 +6,7 @@
 // With stage 1 off and stage 2 on, stage 2 distils the plain SimCLR/SDCLR network (or --from's).
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "app/commands.h"
 #include "app/diagnostics_json.h"
@@ -14,9 +15,11 @@
 #include "app/progress.h"
 #include "app/report.h"
 #include "app/run_dir.h"
+#include "app/stop_signals.h"
 #include "app/train_schema.h"
 #include "data/npy.h"
 #include "data/ood_pool.h"
+#include "kdup/divergence.h"
 #include "kdup/stage1_trainer.h"
 
 namespace kdup {
@@ -35,22 +38,57 @@ nlohmann::json epoch_record(const std::string& stage, const Report& r, int64_t p
           {"images_processed", processed}};
 }
 
-// The epoch loop of every stage: a progress line, a log record per epoch, checkpoints.
-// steps(epoch) is the number of steps of a 0-based epoch, for the progress line's ETA.
+// Where a divergence leaves the run: its last good checkpoint, or none yet.
+std::string last_good_checkpoint(const RunDir& checkpoints) {
+  const std::optional<CheckpointFile> last = checkpoints.latest_checkpoint();
+  return last ? "; the last good checkpoint is " + last->path + ", --resume continues from it"
+              : "; no checkpoint of this stage was written before it";
+}
+
+// The epoch loop of every stage: a progress line, a log record per epoch (record sees stopped
+// reports too, and skips them), checkpoints into `checkpoints`. steps(epoch) is the number of
+// steps of a 0-based epoch, for the progress line's ETA. Returns 0 when the stage ran to its end,
+// or the signal (app/stop_signals.h) that stopped it at a step boundary, after a checkpoint there.
+// A divergence ends the run with an error naming the last good checkpoint.
 template <class Trainer, class Steps, class Record>
-void run_epochs(Trainer& trainer, const std::string& stage, int64_t epochs, Steps steps,
-                int64_t checkpoint_every, const std::string& checkpoint_dir, Record record) {
+int run_epochs(Trainer& trainer, const std::string& stage, int64_t epochs, Steps steps,
+               int64_t checkpoint_every, const RunDir& checkpoints, Record record) {
   Progress progress;
+  const StopCheck stop = [] { return stop_signal() != 0; };
+  auto train_epoch = [&] {
+    try {
+      return trainer.train_epoch([&](const StepReport& s) { progress.step(s.images, s.loss); },
+                                 stop);
+    } catch (const TrainingDiverged& e) {
+      progress.finish();
+      throw Error(e.what() + last_good_checkpoint(checkpoints));
+    }
+  };
   while (trainer.epochs_done() < epochs) {
     progress.begin(stage, trainer.epochs_done() + 1, epochs, steps(trainer.epochs_done()));
-    auto report =
-        trainer.train_epoch([&](const StepReport& s) { progress.step(s.images, s.loss); });
+    auto report = train_epoch();
     progress.end();
     record(report);
-    if (report.epoch % checkpoint_every == 0 || report.epoch == epochs)
-      trainer.save(checkpoint_dir + "/" + RunDir::checkpoint_name(report.epoch));
+    const int signal = stop_signal();
+    if (signal || report.epoch % checkpoint_every == 0 || report.epoch == epochs) {
+      const int64_t step = trainer.epoch_steps_done();  // 0 unless the epoch was stopped
+      const std::string path = checkpoints.path(RunDir::checkpoint_name(report.epoch, step));
+      trainer.save(path);
+      if (signal) {
+        progress.finish();
+        std::cerr << "kdup: " << stop_signal_name(signal) << ": " << stage << " stopped ";
+        if (step)
+          std::cerr << "at epoch " << report.epoch + 1 << ", step " << step << "/"
+                    << steps(report.epoch);
+        else
+          std::cerr << "after epoch " << report.epoch;
+        std::cerr << "; wrote " << path << ", --resume continues from it\n";
+        return signal;
+      }
+    }
   }
   progress.finish();
+  return 0;
 }
 
 // Where a stage starts: the run's own latest checkpoint when resuming, else --from when given.
@@ -153,6 +191,8 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
 
   ContrastiveModel f(model_config_from(cfg));
   f.to(device);
+  // From here to the evaluation, SIGINT and SIGTERM stop the run at a step boundary.
+  std::optional<StopSignals> signals(std::in_place);
   int64_t images_processed = 0;
   double train_seconds = 0;
   const bool stage1_from_checkpoint = !from.empty() && !stage1 && stage2;
@@ -179,29 +219,34 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
       const bool merged = epoch >= config.warmup_epochs && config.sampling != "none";
       return (n_id + (merged ? config.ood_budget : 0)) / base.batch_size;
     };
-    run_epochs(trainer, "stage1", base.epochs, steps, checkpoint_every, run.dir(),
-               [&](const Stage1EpochReport& r) {
-                 if (r.refresh) log_refresh(run, *r.refresh, trainer, config, data);
-                 nlohmann::json record = epoch_record("stage1", r, trainer.images_processed());
-                 record["merged"] = r.merged;
-                 record["contrastive_loss"] = r.contrastive_loss;
-                 record["domain_loss"] = r.domain_loss;
-                 add_knn(record, f, r.epoch, base.epochs);
-                 run.append_log(record);
-               });
+    auto log_epoch = [&](const Stage1EpochReport& r) {
+      if (r.refresh) log_refresh(run, *r.refresh, trainer, config, data);
+      if (r.stopped) return;  // the epoch's record comes when it ends
+      nlohmann::json record = epoch_record("stage1", r, trainer.images_processed());
+      record["merged"] = r.merged;
+      record["contrastive_loss"] = r.contrastive_loss;
+      record["domain_loss"] = r.domain_loss;
+      add_knn(record, f, r.epoch, base.epochs);
+      run.append_log(record);
+    };
+    const int signal =
+        run_epochs(trainer, "stage1", base.epochs, steps, checkpoint_every, run, log_epoch);
+    if (signal) return stop_exit_code(signal);
     images_processed += trainer.images_processed();
     train_seconds += trainer.train_seconds();
   } else {
     Pretrainer trainer(f, base, data.train.images, data.pretrain_ids);
     restore_start(trainer, run, resume, from);
-    run_epochs(
+    const int signal = run_epochs(
         trainer, "pretrain", base.epochs, [&](int64_t) { return n_id / base.batch_size; },
-        checkpoint_every, run.dir(),
+        checkpoint_every, run,
         [&](const EpochReport& r) {
+          if (r.stopped) return;
           nlohmann::json record = epoch_record("pretrain", r, trainer.images_processed());
           add_knn(record, f, r.epoch, base.epochs);
           run.append_log(record);
         });
+    if (signal) return stop_exit_code(signal);
     images_processed += trainer.images_processed();
     train_seconds += trainer.train_seconds();
   }
@@ -217,10 +262,11 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
     std::filesystem::create_directories(dir);
     RunDir stage2_run(dir, cfg.resolved_json(), /*resume=*/true);
     restore_start(trainer, stage2_run, resume, "");
-    run_epochs(
+    const int signal = run_epochs(
         trainer, "stage2", stage2_config.base.epochs,
-        [&](int64_t) { return n_id / stage2_config.base.batch_size; }, checkpoint_every, dir,
+        [&](int64_t) { return n_id / stage2_config.base.batch_size; }, checkpoint_every, stage2_run,
         [&](const Stage2EpochReport& r) {
+          if (r.stopped) return;
           nlohmann::json record = epoch_record("stage2", r, trainer.images_processed());
           record["contrastive_loss"] = r.contrastive_loss;
           record["distillation_loss"] = r.distillation_loss;
@@ -233,10 +279,15 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
           }
           run.append_log(record);
         });
+    if (signal) return stop_exit_code(signal);
     images_processed += trainer.images_processed();
     train_seconds += trainer.train_seconds();
     final_model = g.get();
   }
+  // Training is over and checkpointed: a signal that came after its last step boundary still
+  // stops the run before the evaluation, which from here on a signal ends at once.
+  if (const int signal = stop_signal()) return stop_exit_code(signal);
+  signals.reset();
 
   const int64_t epochs =
       (stage1_from_checkpoint ? 0 : base.epochs) + (stage2 ? stage2_config.base.epochs : 0);

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <regex>
 #include <sstream>
+#include <tuple>
 
 #include "tensor/error.h"
 
@@ -131,25 +132,32 @@ void RunDir::write_text_atomic(const std::string& relative_name, const std::stri
   write_file_atomic(target.string(), text);
 }
 
-std::string RunDir::checkpoint_name(int64_t epoch) {
-  char name[64];
-  std::snprintf(name, sizeof name, "checkpoint_epoch_%04lld.safetensors",
-                static_cast<long long>(epoch));
+std::string RunDir::checkpoint_name(int64_t epoch, int64_t step) {
+  char name[96];
+  if (step == 0)
+    std::snprintf(name, sizeof name, "checkpoint_epoch_%04lld.safetensors",
+                  static_cast<long long>(epoch));
+  else
+    std::snprintf(name, sizeof name, "checkpoint_epoch_%04lld_step_%04lld.safetensors",
+                  static_cast<long long>(epoch), static_cast<long long>(step));
   return name;
 }
 
 std::vector<CheckpointFile> RunDir::checkpoints() const {
-  static const std::regex pattern(R"(checkpoint_epoch_(\d{1,18})\.safetensors)");
+  static const std::regex pattern(
+      R"(checkpoint_epoch_(\d{1,18})(?:_step_(\d{1,18}))?\.safetensors)");
   std::vector<CheckpointFile> found;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir_, ec)) {
     const std::string name = entry.path().filename().string();
     std::smatch match;
     if (entry.is_regular_file() && std::regex_match(name, match, pattern))
-      found.push_back({std::stoll(match[1].str()), entry.path().string()});
+      found.push_back({std::stoll(match[1].str()),
+                       match[2].matched ? std::stoll(match[2].str()) : 0, entry.path().string()});
   }
-  std::sort(found.begin(), found.end(),
-            [](const CheckpointFile& a, const CheckpointFile& b) { return a.epoch < b.epoch; });
+  std::sort(found.begin(), found.end(), [](const CheckpointFile& a, const CheckpointFile& b) {
+    return std::tie(a.epoch, a.step) < std::tie(b.epoch, b.step);
+  });
   return found;
 }
 

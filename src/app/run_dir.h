@@ -1,5 +1,5 @@
 // The directory of one run, runs/<name>/: config.json (the resolved configuration), log.jsonl (one
-// JSON record a line), results and checkpoint_epoch_NNNN.safetensors files.
+// JSON record a line), results and checkpoint_epoch_NNNN[_step_SSSS].safetensors files.
 //
 //   RunDir run("runs/cifar_r18", cfg.resolved_json(), /*resume=*/false);
 //   run.append_log({{"epoch", 1}, {"loss", 4.2}});
@@ -20,7 +20,8 @@ namespace kdup {
 void write_file_atomic(const std::string& path, const std::string& text);
 
 struct CheckpointFile {
-  int64_t epoch = 0;
+  int64_t epoch = 0;  // epochs completed
+  int64_t step = 0;   // steps of the next epoch done too (a checkpoint written within an epoch)
   std::string path;
 };
 
@@ -45,9 +46,10 @@ class RunDir {
   // Writes dir/relative_name atomically (creating subdirectories), e.g. results.md.
   void write_text_atomic(const std::string& relative_name, const std::string& text) const;
 
-  // "checkpoint_epoch_0012.safetensors"
-  static std::string checkpoint_name(int64_t epoch);
-  std::vector<CheckpointFile> checkpoints() const;  // by increasing epoch
+  // "checkpoint_epoch_0012.safetensors"; with steps of the next epoch done (a run stopped within
+  // an epoch), "checkpoint_epoch_0012_step_0005.safetensors".
+  static std::string checkpoint_name(int64_t epoch, int64_t step = 0);
+  std::vector<CheckpointFile> checkpoints() const;  // by increasing epoch, then step
   std::optional<CheckpointFile> latest_checkpoint() const;
 
   // Keys ("optim.lr") whose value differs from the config.json found when resuming.

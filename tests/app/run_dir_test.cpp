@@ -121,6 +121,25 @@ TEST(RunDir, LatestCheckpointFoundByEpochNumber) {
   EXPECT_EQ(latest->path, run.path("checkpoint_epoch_10000.safetensors"));
 }
 
+// A checkpoint written within an epoch (a stopped run) sorts after its epoch's and before the next.
+TEST(RunDir, CheckpointsWithinAnEpochSortByEpochThenStep) {
+  RunDir run(fresh_run_dir(), kConfig, false);
+  EXPECT_EQ(RunDir::checkpoint_name(12, 5), "checkpoint_epoch_0012_step_0005.safetensors");
+  EXPECT_EQ(RunDir::checkpoint_name(12, 0), "checkpoint_epoch_0012.safetensors");
+  for (auto [epoch, step] :
+       std::vector<std::pair<int64_t, int64_t>>{{3, 0}, {2, 17}, {2, 0}, {2, 4}})
+    std::ofstream(run.path(RunDir::checkpoint_name(epoch, step)));
+  std::ofstream(run.path("checkpoint_epoch_0003_step_x.safetensors"));
+  const std::vector<CheckpointFile> all = run.checkpoints();
+  ASSERT_EQ(all.size(), 4u);
+  std::vector<std::pair<int64_t, int64_t>> order;
+  for (const CheckpointFile& c : all) order.emplace_back(c.epoch, c.step);
+  EXPECT_EQ(order, (std::vector<std::pair<int64_t, int64_t>>{{2, 0}, {2, 4}, {2, 17}, {3, 0}}));
+  EXPECT_EQ(run.latest_checkpoint()->path, run.path("checkpoint_epoch_0003.safetensors"));
+  std::ofstream(run.path(RunDir::checkpoint_name(3, 1)));
+  EXPECT_EQ(run.latest_checkpoint()->step, 1);
+}
+
 TEST(RunDir, DirectoryThatIsAFileIsAnError) {
   const std::string dir = fresh_run_dir();
   fs::create_directories(fs::path(dir).parent_path());
