@@ -16,11 +16,13 @@ COMPARE_CONFIGS := configs/cpu/simclr_cifar10_lt_split1.json \
 # The seeds each method runs with (run.seed): make compare SEEDS="0 1 2".
 SEEDS ?= 0
 # The component attribution at the same budget (BENCHMARKS.md): the three above, then KDUP's
-# parts one by one.
+# parts one by one, then the departure from the paper's settings that the study measured
+# (configs/cpu/departures/: stage 2 at a learning rate for a short stage 2).
 ATTRIBUTION_CONFIGS := $(COMPARE_CONFIGS) configs/cpu/attribution/kdup_stage1_only.json \
                        configs/cpu/attribution/simclr_stage2.json \
                        configs/cpu/attribution/kdup_random_ood.json \
-                       configs/cpu/attribution/kdup_augmented_id.json
+                       configs/cpu/attribution/kdup_augmented_id.json \
+                       configs/cpu/departures/kdup_stage2_lr0.015.json
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian packages the build, the tests and the data preparation need; the PyTorch reference scripts
