@@ -6,6 +6,8 @@
 #include <fstream>
 #include <regex>
 
+#include "io/atomic_file.h"
+
 namespace kdup {
 
 namespace {
@@ -133,21 +135,20 @@ void write_npy(const std::string& path, const Tensor& tensor) {
   header.append((64 - unpadded % 64) % 64, ' ');
   header += '\n';
 
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    KDUP_CHECK(out, tmp << ": cannot open for writing");
-    const uint16_t len = static_cast<uint16_t>(header.size());
-    const char prefix[8] = {'\x93', 'N', 'U', 'M', 'P', 'Y', 1, 0};
-    out.write(prefix, 8);
-    const char len_bytes[2] = {static_cast<char>(len & 0xff), static_cast<char>(len >> 8)};
-    out.write(len_bytes, 2);
-    out.write(header.data(), static_cast<std::streamsize>(header.size()));
-    out.write(static_cast<const char*>(t.raw_data()),
-              static_cast<std::streamsize>(t.numel() * dtype_size(t.dtype())));
-    KDUP_CHECK(out.good(), tmp << ": write failed");
-  }
-  KDUP_CHECK(std::rename(tmp.c_str(), path.c_str()) == 0, path << ": cannot rename " << tmp);
+  const uint16_t len = static_cast<uint16_t>(header.size());
+  const char prefix[10] = {'\x93',
+                           'N',
+                           'U',
+                           'M',
+                           'P',
+                           'Y',
+                           1,
+                           0,
+                           static_cast<char>(len & 0xff),
+                           static_cast<char>(len >> 8)};
+  write_file_atomic(path, {{prefix, 10},
+                           {header.data(), header.size()},
+                           {t.raw_data(), t.numel() * dtype_size(t.dtype())}});
 }
 
 }  // namespace kdup

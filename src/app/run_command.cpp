@@ -45,14 +45,23 @@ std::string last_good_checkpoint(const RunDir& checkpoints) {
               : "; no checkpoint of this stage was written before it";
 }
 
+// When and which checkpoints a stage writes and keeps (run.checkpoint_every, run.keep_checkpoints,
+// run.keep_every).
+struct CheckpointPolicy {
+  int64_t every = 1;
+  int64_t keep_last = 0;
+  int64_t keep_every = 0;
+};
+
 // The epoch loop of every stage: a progress line, a log record per epoch (record sees stopped
-// reports too, and skips them), checkpoints into `checkpoints`. steps(epoch) is the number of
-// steps of a 0-based epoch, for the progress line's ETA. Returns 0 when the stage ran to its end,
-// or the signal (app/stop_signals.h) that stopped it at a step boundary, after a checkpoint there.
-// A divergence ends the run with an error naming the last good checkpoint.
+// reports too, and skips them), checkpoints into `checkpoints`, the older ones pruned after each.
+// steps(epoch) is the number of steps of a 0-based epoch, for the progress line's ETA. Returns 0
+// when the stage ran to its end, or the signal (app/stop_signals.h) that stopped it at a step
+// boundary, after a checkpoint there. A divergence ends the run with an error naming the last good
+// checkpoint.
 template <class Trainer, class Steps, class Record>
 int run_epochs(Trainer& trainer, const std::string& stage, int64_t epochs, Steps steps,
-               int64_t checkpoint_every, const RunDir& checkpoints, Record record) {
+               const CheckpointPolicy& policy, const RunDir& checkpoints, Record record) {
   Progress progress;
   const StopCheck stop = [] { return stop_signal() != 0; };
   auto train_epoch = [&] {
@@ -70,10 +79,11 @@ int run_epochs(Trainer& trainer, const std::string& stage, int64_t epochs, Steps
     progress.end();
     record(report);
     const int signal = stop_signal();
-    if (signal || report.epoch % checkpoint_every == 0 || report.epoch == epochs) {
+    if (signal || report.epoch % policy.every == 0 || report.epoch == epochs) {
       const int64_t step = trainer.epoch_steps_done();  // 0 unless the epoch was stopped
       const std::string path = checkpoints.path(RunDir::checkpoint_name(report.epoch, step));
       trainer.save(path);
+      checkpoints.prune_checkpoints(policy.keep_last, policy.keep_every);
       if (signal) {
         progress.finish();
         std::cerr << "kdup: " << stop_signal_name(signal) << ": " << stage << " stopped ";
@@ -92,12 +102,30 @@ int run_epochs(Trainer& trainer, const std::string& stage, int64_t epochs, Steps
 }
 
 // Where a stage starts: the run's own latest checkpoint when resuming, else --from when given.
+// A resumed stage logs again what was logged after that checkpoint (a run killed between a log
+// record and its checkpoint), so `log` loses those records first, with any line cut short and,
+// when the stage has epochs left to run, the records of the later stage: resumed runs leave no
+// torn or duplicated record.
 template <class Trainer>
-void restore_start(Trainer& trainer, const RunDir& run, bool resume, const std::string& from) {
-  if (auto checkpoint = resume ? run.latest_checkpoint() : std::nullopt)
+void restore_start(Trainer& trainer, const RunDir& checkpoints, bool resume,
+                   const std::string& from, RunDir& log, const std::string& stage,
+                   int64_t stage_epochs, const std::string& later_stage) {
+  if (auto checkpoint = resume ? checkpoints.latest_checkpoint() : std::nullopt)
     trainer.restore(checkpoint->path);
   else if (!from.empty())
     trainer.restore(from);
+  if (!resume) return;
+  const int64_t epochs = trainer.epochs_done(), steps = trainer.epoch_steps_done();
+  log.drop_log_records([&](const nlohmann::json& r) {
+    const std::string record_stage = r.value("stage", "");
+    if (!later_stage.empty() && record_stage == later_stage) return epochs < stage_epochs;
+    if (record_stage != stage || !r.contains("epoch") || !r["epoch"].is_number_integer())
+      return false;
+    const int64_t epoch = r["epoch"].get<int64_t>();
+    // A refresh runs at the start of the epoch after `epoch`, before its first step.
+    if (r.value("refresh", false)) return epoch > epochs || (epoch == epochs && steps == 0);
+    return epoch > epochs;
+  });
 }
 
 void log_refresh(RunDir& run, const RefreshReport& r, const Stage1Trainer& trainer,
@@ -170,7 +198,9 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
   const Stage2Config stage2_config = stage2_config_from(cfg, device);
   // Stage 2's settings are checked before stage 1 spends its time.
   if (stage2) validate_stage2_config(stage2_config, data.train.images, data.pretrain_ids);
-  const int64_t checkpoint_every = cfg.integer("run.checkpoint_every");
+  const CheckpointPolicy checkpoint_policy{cfg.integer("run.checkpoint_every"),
+                                           cfg.integer("run.keep_checkpoints"),
+                                           cfg.integer("run.keep_every")};
   const int64_t knn_every = cfg.integer("run.knn_every");
   const EvalConfig eval = eval_config_from(cfg, device);
   const LabelGroups labels = diagnosis_labels(data, eval.groups);
@@ -213,7 +243,7 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
     }
     Stage1Trainer trainer(f, config, data.train.images, data.pretrain_ids, pool, labels.labels,
                           labels.group_of_class);
-    restore_start(trainer, run, resume, from);
+    restore_start(trainer, run, resume, from, run, "stage1", base.epochs, "stage2");
     // After the warm-up an epoch covers D_ID and the N_b sampled items.
     auto steps = [&](int64_t epoch) {
       const bool merged = epoch >= config.warmup_epochs && config.sampling != "none";
@@ -230,16 +260,16 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
       run.append_log(record);
     };
     const int signal =
-        run_epochs(trainer, "stage1", base.epochs, steps, checkpoint_every, run, log_epoch);
+        run_epochs(trainer, "stage1", base.epochs, steps, checkpoint_policy, run, log_epoch);
     if (signal) return stop_exit_code(signal);
     images_processed += trainer.images_processed();
     train_seconds += trainer.train_seconds();
   } else {
     Pretrainer trainer(f, base, data.train.images, data.pretrain_ids);
-    restore_start(trainer, run, resume, from);
+    restore_start(trainer, run, resume, from, run, "pretrain", base.epochs, "stage2");
     const int signal = run_epochs(
         trainer, "pretrain", base.epochs, [&](int64_t) { return n_id / base.batch_size; },
-        checkpoint_every, run,
+        checkpoint_policy, run,
         [&](const EpochReport& r) {
           if (r.stopped) return;
           nlohmann::json record = epoch_record("pretrain", r, trainer.images_processed());
@@ -261,10 +291,11 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
     const std::string dir = run.dir() + "/stage2";
     std::filesystem::create_directories(dir);
     RunDir stage2_run(dir, cfg.resolved_json(), /*resume=*/true);
-    restore_start(trainer, stage2_run, resume, "");
+    restore_start(trainer, stage2_run, resume, "", run, "stage2", stage2_config.base.epochs, "");
     const int signal = run_epochs(
         trainer, "stage2", stage2_config.base.epochs,
-        [&](int64_t) { return n_id / stage2_config.base.batch_size; }, checkpoint_every, stage2_run,
+        [&](int64_t) { return n_id / stage2_config.base.batch_size; }, checkpoint_policy,
+        stage2_run,
         [&](const Stage2EpochReport& r) {
           if (r.stopped) return;
           nlohmann::json record = epoch_record("stage2", r, trainer.images_processed());

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <regex>
 #include <sstream>
 #include <tuple>
@@ -52,18 +53,6 @@ std::string describe_value(const json& flat, const std::string& key) {
 
 }  // namespace
 
-void write_file_atomic(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    KDUP_CHECK(out, tmp << ": cannot open for writing");
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    out.flush();
-    KDUP_CHECK(out.good(), tmp << ": write failed (disk full?)");
-  }
-  KDUP_CHECK(std::rename(tmp.c_str(), path.c_str()) == 0, path << ": cannot rename " << tmp);
-}
-
 RunDir::RunDir(std::string dir, const json& config, bool resume) : dir_(std::move(dir)) {
   std::error_code ec;
   fs::create_directories(dir_, ec);
@@ -99,16 +88,17 @@ std::string RunDir::path(const std::string& relative_name) const {
 
 void RunDir::append_log(const json& record) {
   const std::string log_path = path(kLogFile);
-  if (!log_.is_open()) {
+  std::string line = record.dump() + "\n";
+  if (!log_checked_) {
     // A run killed mid-line leaves a last line without its newline; start on a fresh line.
-    const std::string existing = read_file(log_path);
-    log_.open(log_path, std::ios::binary | std::ios::app);
-    KDUP_CHECK(log_, log_path << ": cannot open for appending");
-    if (!existing.empty() && existing.back() != '\n') log_ << '\n';
+    std::ifstream in(log_path, std::ios::binary | std::ios::ate);
+    if (in && in.tellg() > 0) {
+      in.seekg(-1, std::ios::end);
+      if (in.get() != '\n') line.insert(line.begin(), '\n');
+    }
+    log_checked_ = true;
   }
-  log_ << record.dump() << '\n';
-  log_.flush();
-  KDUP_CHECK(log_.good(), log_path << ": write failed (disk full?)");
+  append_file_durable(log_path, line);
 }
 
 std::vector<json> RunDir::read_log() const {
@@ -119,6 +109,28 @@ std::vector<json> RunDir::read_log() const {
     if (!record.is_discarded()) records.push_back(std::move(record));
   }
   return records;
+}
+
+int64_t RunDir::drop_log_records(const std::function<bool(const json&)>& drop) {
+  const std::string log_path = path(kLogFile);
+  const std::string text = read_file(log_path);
+  std::string kept;
+  int64_t removed = 0;
+  for (size_t begin = 0; begin < text.size();) {
+    const size_t end = text.find('\n', begin);
+    const bool whole = end != std::string::npos;  // a last line without '\n' was cut short
+    const std::string line = text.substr(begin, whole ? end - begin : std::string::npos);
+    begin = whole ? end + 1 : text.size();
+    if (line.empty()) continue;
+    const json record = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!whole || record.is_discarded() || drop(record))
+      ++removed;
+    else
+      kept += line + "\n";
+  }
+  if (removed > 0) write_file_atomic(log_path, kept);
+  log_checked_ = true;  // the log now ends with a whole line
+  return removed;
 }
 
 void RunDir::write_text_atomic(const std::string& relative_name, const std::string& text) const {
@@ -165,6 +177,30 @@ std::optional<CheckpointFile> RunDir::latest_checkpoint() const {
   std::vector<CheckpointFile> all = checkpoints();
   if (all.empty()) return std::nullopt;
   return all.back();
+}
+
+std::vector<std::string> RunDir::prune_checkpoints(int64_t keep_last, int64_t keep_every) const {
+  std::vector<std::string> removed;
+  if (keep_last <= 0) return removed;
+  const std::vector<CheckpointFile> all = checkpoints();
+  const size_t first_of_last =
+      all.size() > static_cast<size_t>(keep_last) ? all.size() - static_cast<size_t>(keep_last) : 0;
+  for (size_t i = 0; i < first_of_last; ++i) {  // the latest is among the last keep_last >= 1
+    const CheckpointFile& c = all[i];
+    if (keep_every > 0 && c.step == 0 && c.epoch % keep_every == 0) continue;
+    std::error_code ec;
+    if (fs::remove(c.path, ec)) removed.push_back(c.path);
+  }
+  static const std::regex temporary(R"(checkpoint_epoch_\d+(?:_step_\d+)?\.safetensors\.tmp)");
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    const std::string name = entry.path().filename().string();
+    std::error_code remove_ec;
+    if (std::regex_match(name, temporary) && fs::remove(entry.path(), remove_ec))
+      removed.push_back(entry.path().string());
+  }
+  if (!removed.empty()) fsync_directory(dir_);
+  return removed;
 }
 
 }  // namespace kdup

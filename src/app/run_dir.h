@@ -7,17 +7,15 @@
 //   if (auto last = run.latest_checkpoint()) load(last->path);
 #pragma once
 #include <cstdint>
-#include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-namespace kdup {
+#include "io/atomic_file.h"  // write_file_atomic
 
-// Writes `text` to path + ".tmp", then renames it over `path`: readers see the old file or the new
-// one, never a half-written one.
-void write_file_atomic(const std::string& path, const std::string& text);
+namespace kdup {
 
 struct CheckpointFile {
   int64_t epoch = 0;  // epochs completed
@@ -38,10 +36,15 @@ class RunDir {
   const std::string& dir() const { return dir_; }
   std::string path(const std::string& relative_name) const;  // dir/relative_name
 
-  // Appends one line to log.jsonl and flushes it, so a killed run keeps every line written.
+  // Appends one line to log.jsonl with one write and fsyncs it, so a killed run keeps every line
+  // written. A line cut short by a killed run is closed first, so the new record stands alone.
   void append_log(const nlohmann::json& record);
   // The records of log.jsonl in order; a line cut short by a killed run is skipped.
   std::vector<nlohmann::json> read_log() const;
+  // Rewrites log.jsonl atomically without the records `drop` selects and without lines cut short
+  // (a resumed run drops what was logged after its checkpoint, which it logs again). Returns the
+  // number of lines removed; the file is left untouched when that is 0.
+  int64_t drop_log_records(const std::function<bool(const nlohmann::json&)>& drop);
 
   // Writes dir/relative_name atomically (creating subdirectories), e.g. results.md.
   void write_text_atomic(const std::string& relative_name, const std::string& text) const;
@@ -51,13 +54,18 @@ class RunDir {
   static std::string checkpoint_name(int64_t epoch, int64_t step = 0);
   std::vector<CheckpointFile> checkpoints() const;  // by increasing epoch, then step
   std::optional<CheckpointFile> latest_checkpoint() const;
+  // Checkpoint retention: keeps the `keep_last` latest checkpoints (0: all, nothing is removed) and
+  // those at every `keep_every`-th epoch (0: none), removes the rest and any temporary file a
+  // killed checkpoint write left. The latest checkpoint, which --resume continues from, is always
+  // kept. Returns the paths removed.
+  std::vector<std::string> prune_checkpoints(int64_t keep_last, int64_t keep_every) const;
 
   // Keys ("optim.lr") whose value differs from the config.json found when resuming.
   const std::vector<std::string>& changed_keys() const { return changed_keys_; }
 
  private:
   std::string dir_;
-  std::ofstream log_;  // opened on the first append_log
+  bool log_checked_ = false;  // whether append_log has closed a torn last line yet
   std::vector<std::string> changed_keys_;
 };
 

@@ -15,6 +15,13 @@ const ConfigSchema& train_schema() {
                     {"auto", "cpu", "cuda"})
         .add_integer("run.checkpoint_every", 10, "epochs between checkpoints (and at the end)",
                      {1, 1e9})
+        .add_integer("run.keep_checkpoints", 3,
+                     "checkpoints kept of each stage: the latest few (0: all); the latest, which "
+                     "--resume needs, is never removed",
+                     {0, 1e9})
+        .add_integer("run.keep_every", 100,
+                     "checkpoints at every N-th epoch also kept, e.g. for --from (0: none)",
+                     {0, 1e9})
         .add_integer("run.seed", 0,
                      "the one seed of a run: initialisation, shuffling, augmentation, every draw "
                      "of the method, the probes",

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "io/atomic_file.h"
+
 namespace kdup {
 
 namespace {
@@ -62,22 +64,12 @@ void write_safetensors(const std::string& path,
   }
   std::string text = header.dump();
   text.append((8 - text.size() % 8) % 8, ' ');  // keep the data 8-byte aligned
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    KDUP_CHECK(out, tmp << ": cannot open for writing");
-    uint64_t length = text.size();
-    unsigned char le[8];
-    for (int i = 0; i < 8; ++i) le[i] = static_cast<unsigned char>(length >> (8 * i));
-    out.write(reinterpret_cast<const char*>(le), 8);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    for (const Tensor& h : host)
-      out.write(static_cast<const char*>(h.raw_data()),
-                static_cast<std::streamsize>(h.numel() * dtype_size(h.dtype())));
-    out.flush();
-    KDUP_CHECK(out.good(), tmp << ": write failed (disk full?)");
-  }
-  KDUP_CHECK(std::rename(tmp.c_str(), path.c_str()) == 0, path << ": cannot rename " << tmp);
+  uint64_t length = text.size();
+  unsigned char le[8];
+  for (int i = 0; i < 8; ++i) le[i] = static_cast<unsigned char>(length >> (8 * i));
+  FilePieces pieces = {{le, 8}, {text.data(), text.size()}};
+  for (const Tensor& h : host) pieces.emplace_back(h.raw_data(), h.numel() * dtype_size(h.dtype()));
+  write_file_atomic(path, pieces);
 }
 
 SafetensorsFile read_safetensors(const std::string& path) {

@@ -55,6 +55,7 @@ nlohmann::json stage_one_and_two(const std::string& name) {
   config["eval"]["fewshot_epochs"] = 1;
   config["eval"]["probe_milestones"] = nlohmann::json::array();
   config["eval"]["fewshot_milestones"] = nlohmann::json::array();
+  config["run"]["keep_checkpoints"] = 0;  // every step checkpoint kept, to see where runs stopped
   return config;
 }
 

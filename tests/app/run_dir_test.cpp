@@ -140,6 +140,53 @@ TEST(RunDir, CheckpointsWithinAnEpochSortByEpochThenStep) {
   EXPECT_EQ(run.latest_checkpoint()->step, 1);
 }
 
+// A resumed run drops the records after its checkpoint and any torn line, rewriting the log whole.
+TEST(RunDir, DropLogRecordsRemovesTheSelectedAndTornLines) {
+  const std::string dir = fresh_run_dir();
+  RunDir run(dir, kConfig, false);
+  for (int epoch = 1; epoch <= 4; ++epoch) run.append_log({{"epoch", epoch}});
+  std::ofstream(run.path("log.jsonl"), std::ios::app) << "{\"epoch\":5,\"lo";  // cut short
+  RunDir resumed(dir, kConfig, true);
+  EXPECT_EQ(resumed.drop_log_records([](const json& r) { return r["epoch"] > 2; }), 3);
+  EXPECT_EQ(slurp(resumed.path("log.jsonl")), "{\"epoch\":1}\n{\"epoch\":2}\n");
+  EXPECT_FALSE(fs::exists(resumed.path("log.jsonl.tmp")));
+  resumed.append_log({{"epoch", 3}});
+  EXPECT_EQ(slurp(resumed.path("log.jsonl")), "{\"epoch\":1}\n{\"epoch\":2}\n{\"epoch\":3}\n");
+  EXPECT_EQ(resumed.drop_log_records([](const json&) { return false; }), 0);
+}
+
+std::vector<std::string> checkpoint_names(const RunDir& run) {
+  std::vector<std::string> names;
+  for (const CheckpointFile& c : run.checkpoints())
+    names.push_back(fs::path(c.path).filename().string());
+  return names;
+}
+
+// Retention keeps the last few checkpoints and every N-th epoch's, never the latest's removal.
+TEST(RunDir, PruneCheckpointsKeepsTheLastFewAndEveryNth) {
+  RunDir run(fresh_run_dir(), kConfig, false);
+  for (int64_t epoch = 1; epoch <= 9; ++epoch)
+    std::ofstream(run.path(RunDir::checkpoint_name(epoch)));
+  std::ofstream(run.path(RunDir::checkpoint_name(4, 2)));  // a stopped run's, long superseded
+  std::ofstream(run.path("checkpoint_epoch_0010.safetensors.tmp"));  // a killed write's
+  std::ofstream(run.path("other.safetensors"));
+  EXPECT_TRUE(run.prune_checkpoints(0, 4).empty());  // 0: all kept
+  EXPECT_EQ(run.checkpoints().size(), 10u);
+
+  EXPECT_EQ(run.prune_checkpoints(2, 4).size(), 7u + 1u);  // epochs 1-3, 4 step 2, 5-7; the .tmp
+  EXPECT_EQ(checkpoint_names(run), (std::vector<std::string>{"checkpoint_epoch_0004.safetensors",
+                                                             "checkpoint_epoch_0008.safetensors",
+                                                             "checkpoint_epoch_0009.safetensors"}));
+  EXPECT_FALSE(fs::exists(run.path("checkpoint_epoch_0010.safetensors.tmp")));
+  EXPECT_TRUE(fs::exists(run.path("other.safetensors")));
+
+  // A step checkpoint that is the latest is what --resume needs: kept, even with keep_last 1.
+  std::ofstream(run.path(RunDir::checkpoint_name(9, 3)));
+  run.prune_checkpoints(1, 0);
+  EXPECT_EQ(checkpoint_names(run),
+            (std::vector<std::string>{"checkpoint_epoch_0009_step_0003.safetensors"}));
+}
+
 TEST(RunDir, DirectoryThatIsAFileIsAnError) {
   const std::string dir = fresh_run_dir();
   fs::create_directories(fs::path(dir).parent_path());
