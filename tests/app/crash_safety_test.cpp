@@ -4,13 +4,13 @@
 // one-line error naming the file, the previous checkpoint kept.
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <omp.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -55,31 +55,56 @@ struct Kill {
   double after_seconds = -1;  // >= 0: the parent kills the child after this long
 };
 
-// `kdup run --config PATH --resume` in a child process (stdout and stderr into `output`), killed
-// as `kill` says; returns its wait status.
-int run_child(const std::string& config_path, const std::string& output, const Kill& kill = {}) {
+// The child's side of spawn_run: `kdup run --config $KDUP_CHILD_CONFIG --resume` in a process of
+// its own, killed at a write or below a file size limit as the environment says. Skipped unless
+// spawn_run started it.
+TEST(CrashSafetyChild, DISABLED_Run) {
+  const char* config = std::getenv("KDUP_CHILD_CONFIG");
+  if (!config) GTEST_SKIP() << "run by spawn_run only";
+  if (const char* limit = std::getenv("KDUP_CHILD_FILE_LIMIT")) {
+    std::signal(SIGXFSZ, SIG_IGN);  // a write past the limit fails with EFBIG, as on a full disk
+    const rlimit rl{std::stoull(limit), std::stoull(limit)};
+    setrlimit(RLIMIT_FSIZE, &rl);
+  }
+  const int at_write = std::atoi(std::getenv("KDUP_CHILD_KILL_AT_WRITE"));
+  const auto kill_phase = static_cast<WritePhase>(std::atoi(std::getenv("KDUP_CHILD_KILL_PHASE")));
+  int writes = 0;
+  if (at_write > 0)
+    set_write_hook([&](const std::string& path, WritePhase phase) {
+      if (phase != kill_phase || ++writes < at_write) return;
+      if (phase == WritePhase::before_append)  // a line cut short, as a kill within a write does
+        std::ofstream(path, std::ios::app) << "{\"stage\":\"st";
+      std::raise(SIGKILL);
+    });
+  int rc = 1;
+  try {
+    rc = run_command(config, {}, /*resume=*/true);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "kdup: error: %s\n", e.what());
+  }
+  std::fflush(nullptr);
+  _exit(rc);
+}
+
+// Runs CrashSafetyChild.DISABLED_Run on `config_path` in a new process (this test binary exec'd
+// afresh, with one OpenMP thread: a fork()ed copy of a process whose OpenMP pool has run would hang
+// in its first parallel region), its stderr (and stdout unless `stderr_only`) into `output`,
+// killed as `kill` says, below `file_limit` bytes per file when > 0; returns its wait status.
+int spawn_run(const std::string& config_path, const std::string& output, const Kill& kill = {},
+              uint64_t file_limit = 0, bool stderr_only = false) {
   const pid_t child = fork();
   if (child == 0) {
     const int fd = open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, 1);
     dup2(fd, 2);
-    omp_set_num_threads(1);  // the same in every child; no OpenMP pool inherited across fork
-    int writes = 0;
-    if (kill.at_write > 0)
-      set_write_hook([&](const std::string& path, WritePhase phase) {
-        if (phase != kill.phase || ++writes < kill.at_write) return;
-        if (phase == WritePhase::before_append)  // a line cut short, as a kill within a write does
-          std::ofstream(path, std::ios::app) << "{\"stage\":\"st";
-        std::raise(SIGKILL);
-      });
-    int rc = 1;
-    try {
-      rc = run_command(config_path, {}, /*resume=*/true);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "kdup: error: %s\n", e.what());
-      std::fflush(stderr);
-    }
-    _exit(rc);
+    dup2(stderr_only ? open("/dev/null", O_WRONLY) : fd, 1);
+    setenv("KDUP_CHILD_CONFIG", config_path.c_str(), 1);
+    setenv("KDUP_CHILD_KILL_AT_WRITE", std::to_string(kill.at_write).c_str(), 1);
+    setenv("KDUP_CHILD_KILL_PHASE", std::to_string(static_cast<int>(kill.phase)).c_str(), 1);
+    if (file_limit) setenv("KDUP_CHILD_FILE_LIMIT", std::to_string(file_limit).c_str(), 1);
+    setenv("OMP_NUM_THREADS", "1", 1);  // the same in every child
+    execl("/proc/self/exe", "kdup_tests", "--gtest_filter=CrashSafetyChild.DISABLED_Run",
+          "--gtest_also_run_disabled_tests", static_cast<char*>(nullptr));
+    _exit(127);
   }
   int status = 0;
   if (kill.after_seconds >= 0) {
@@ -145,7 +170,7 @@ TEST(CrashSafety, KilledAtRandomMomentsAndResumedEndsAsTheUnbrokenRun) {
   const std::string out = ::testing::TempDir() + "/kdup_crash_child.txt";
   const nlohmann::json unbroken_config = crash_config("kdup_crash_unbroken");
   const auto start = std::chrono::steady_clock::now();
-  ASSERT_EQ(run_child(test::write_config(unbroken_config, "kdup_crash_unbroken"), out), 0)
+  ASSERT_EQ(spawn_run(test::write_config(unbroken_config, "kdup_crash_unbroken"), out), 0)
       << slurp(out);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -180,7 +205,7 @@ TEST(CrashSafety, KilledAtRandomMomentsAndResumedEndsAsTheUnbrokenRun) {
     } else {  // at any moment of the run
       kill.after_seconds = std::uniform_real_distribution<double>(0.0, seconds)(rng);
     }
-    const int status = run_child(path, out, kill);
+    const int status = spawn_run(path, out, kill);
     if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
       ++kills;
       check_run(run, true);
@@ -193,7 +218,7 @@ TEST(CrashSafety, KilledAtRandomMomentsAndResumedEndsAsTheUnbrokenRun) {
     ++finished;
     fs::remove_all(run);  // and again from the start
   }
-  ASSERT_EQ(run_child(path, out), 0) << slurp(out);
+  ASSERT_EQ(spawn_run(path, out), 0) << slurp(out);
   check_finished();
   std::cerr << "[ kills " << kills << ", finished runs " << finished + 1 << ", unbroken run "
             << seconds << " s ]\n";
@@ -212,26 +237,7 @@ TEST(CrashSafety, FullDiskDuringACheckpointIsOneLineAndKeepsThePreviousOne) {
   const std::string first_bytes = slurp(first);
 
   // The second epoch's checkpoint does not fit below the limit; the log lines and config do.
-  const pid_t child = fork();
-  if (child == 0) {
-    const int fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, 2);
-    std::signal(SIGXFSZ, SIG_IGN);  // a write past the limit fails with EFBIG, as on a full disk
-    const rlim_t limit = first_bytes.size() / 2;
-    const rlimit rl{limit, limit};
-    setrlimit(RLIMIT_FSIZE, &rl);
-    omp_set_num_threads(1);
-    try {
-      run_command(path, {}, true);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "kdup: error: %s\n", e.what());
-      std::fflush(stderr);
-      _exit(1);
-    }
-    _exit(0);
-  }
-  int status = 0;
-  waitpid(child, &status, 0);
+  const int status = spawn_run(path, out, {}, first_bytes.size() / 2, /*stderr_only=*/true);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << slurp(out);
   const std::string log = slurp(out);
   const std::string error = log.substr(log.rfind("kdup: error: "));
