@@ -23,6 +23,13 @@ std::string exact(double value) {
 
 }  // namespace
 
+void EpochTotals::add_step(std::initializer_list<double> losses, int64_t step_images) {
+  size_t term = 0;
+  for (double loss : losses) loss_sums[term++] += loss;
+  ++steps;
+  images += step_images;
+}
+
 void EpochTotals::write(std::map<std::string, std::string>& metadata) const {
   if (steps == 0) return;
   metadata[kSteps] = std::to_string(steps);

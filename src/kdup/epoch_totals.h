@@ -3,6 +3,7 @@
 // and mean losses of an unbroken one.
 #pragma once
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <vector>
@@ -16,6 +17,11 @@ struct EpochTotals {
   std::vector<double> loss_sums;  // one per loss term, summed over the steps
 
   explicit EpochTotals(size_t loss_terms = 1) : loss_sums(loss_terms, 0.0) {}
+
+  // Counts one step: its loss terms (in loss_sums' order) and the images it trained.
+  void add_step(std::initializer_list<double> losses, int64_t step_images);
+  // The mean of loss term `term` over the steps done, 0 before any.
+  double mean_loss(size_t term) const { return steps ? loss_sums[term] / steps : 0.0; }
 
   // Writes the totals into checkpoint metadata; nothing at an epoch boundary.
   void write(std::map<std::string, std::string>& metadata) const;

@@ -73,11 +73,9 @@ EpochReport Pretrainer::train_epoch(const std::function<void(const StepReport&)>
     const double value = loss.item();
     check_step_finite("pretrain", state_.epoch + 1, step + 1, loader.batches(), {{"loss", value}},
                       optimizer_, model_);
-    totals_.loss_sums[0] += value;
-    ++totals_.steps;
-    ++state_.step;
     const int64_t images = 2 * static_cast<int64_t>(batch.ids.size());
-    totals_.images += images;
+    totals_.add_step({value}, images);
+    ++state_.step;
     if (on_step) on_step({state_.epoch, step, loader.batches(), value, lr, images});
     report.lr = lr;
     if (stop && totals_.steps < loader.batches() && stop()) {
@@ -96,7 +94,7 @@ EpochReport Pretrainer::train_epoch(const std::function<void(const StepReport&)>
   ++state_.epoch;
   state_.metadata["images_processed"] = std::to_string(images_processed() + report.images);
   report.epoch = state_.epoch;
-  report.loss = totals_.steps ? totals_.loss_sums[0] / totals_.steps : 0.0;
+  report.loss = totals_.mean_loss(0);
   state_.metadata["train_seconds"] = std::to_string(train_seconds() + report.seconds);
   totals_ = EpochTotals();
   return report;

@@ -224,13 +224,9 @@ Stage1EpochReport Stage1Trainer::train_epoch(const std::function<void(const Step
     check_step_finite("stage1", state_.epoch + 1, step + 1, steps,
                       {{"loss", value}, {"contrastive", contrastive}, {"domain", domain}},
                       optimizer_, model_);
-    totals_.loss_sums[0] += value;
-    totals_.loss_sums[1] += contrastive;
-    totals_.loss_sums[2] += domain;
-    ++totals_.steps;
-    ++state_.step;
     const int64_t images = 2 * static_cast<int64_t>(batch.ids.size());
-    totals_.images += images;
+    totals_.add_step({value, contrastive, domain}, images);
+    ++state_.step;
     if (on_step) on_step({state_.epoch, step, steps, value, lr, images});
     report.lr = lr;
     if (stop && totals_.steps < steps && stop()) {
@@ -252,10 +248,9 @@ Stage1EpochReport Stage1Trainer::train_epoch(const std::function<void(const Step
   ++state_.epoch;
   state_.metadata["images_processed"] = std::to_string(images_processed() + report.images);
   report.epoch = state_.epoch;
-  const double n = static_cast<double>(totals_.steps);
-  report.loss = totals_.steps ? totals_.loss_sums[0] / n : 0.0;
-  report.contrastive_loss = totals_.steps ? totals_.loss_sums[1] / n : 0.0;
-  report.domain_loss = totals_.steps ? totals_.loss_sums[2] / n : 0.0;
+  report.loss = totals_.mean_loss(0);
+  report.contrastive_loss = totals_.mean_loss(1);
+  report.domain_loss = totals_.mean_loss(2);
   state_.metadata["train_seconds"] = std::to_string(train_seconds() + report.seconds);
   totals_ = EpochTotals(3);
   return report;

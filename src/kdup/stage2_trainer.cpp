@@ -219,12 +219,8 @@ Stage2EpochReport Stage2Trainer::train_epoch(const std::function<void(const Step
         "stage2", state_.epoch + 1, step + 1, steps,
         {{"loss", value}, {"contrastive", contrastive}, {"distillation", distillation}}, optimizer_,
         g_);
-    totals_.loss_sums[0] += value;
-    totals_.loss_sums[1] += contrastive;
-    totals_.loss_sums[2] += distillation;
-    ++totals_.steps;
+    totals_.add_step({value, contrastive, distillation}, trained_per_step);
     ++state_.step;
-    totals_.images += trained_per_step;
     if (on_step) on_step({state_.epoch, step, steps, value, lr, trained_per_step});
     report.lr = lr;
     if (stop && totals_.steps < steps && stop()) {
@@ -248,9 +244,9 @@ Stage2EpochReport Stage2Trainer::train_epoch(const std::function<void(const Step
   state_.metadata["frozen_images_processed"] =
       std::to_string(frozen_images_processed() + report.frozen_images);
   report.epoch = state_.epoch;
-  report.loss = totals_.loss_sums[0] / static_cast<double>(steps);
-  report.contrastive_loss = totals_.loss_sums[1] / static_cast<double>(steps);
-  report.distillation_loss = totals_.loss_sums[2] / static_cast<double>(steps);
+  report.loss = totals_.mean_loss(0);
+  report.contrastive_loss = totals_.mean_loss(1);
+  report.distillation_loss = totals_.mean_loss(2);
   state_.metadata["train_seconds"] = std::to_string(train_seconds() + report.seconds);
   totals_ = EpochTotals(3);
   return report;

@@ -30,11 +30,8 @@ namespace kdup {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), {});
-}
+using test::checkpoint_values;
+using test::slurp;
 
 // Stage 1 (2 epochs, a refresh) then stage 2 (1 epoch), a checkpoint every epoch, 2 kept.
 nlohmann::json crash_config(const std::string& name) {
@@ -122,14 +119,6 @@ int spawn_run(const std::string& config_path, const std::string& output, const K
   }
   waitpid(child, &status, 0);
   return status;
-}
-
-std::map<std::string, std::vector<float>> checkpoint_values(const fs::path& path) {
-  std::map<std::string, std::vector<float>> values;
-  for (const auto& [name, t] : read_safetensors(path.string()).tensors)
-    if (name.rfind("model.", 0) == 0 || name.rfind("optimizer.", 0) == 0)
-      values[name] = t.to_vector<float>();
-  return values;
 }
 
 // Every checkpoint of the run readable; every whole line of log.jsonl a record, at most the last

@@ -18,21 +18,8 @@ namespace kdup {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), {});
-}
-
-// Every tensor of a checkpoint, as bytes: two checkpoints hold the same model and optimiser state
-// exactly when these are equal.
-std::map<std::string, std::vector<float>> checkpoint_values(const fs::path& path) {
-  std::map<std::string, std::vector<float>> values;
-  for (const auto& [name, t] : read_safetensors(path.string()).tensors)
-    if (name.rfind("model.", 0) == 0 || name.rfind("optimizer.", 0) == 0)
-      values[name] = t.to_vector<float>();
-  return values;
-}
+using test::checkpoint_values;
+using test::slurp;
 
 // The epoch records of log.jsonl (stage, epoch, loss, images) and the number of refreshes.
 std::vector<std::string> epoch_records(const fs::path& run, int& refreshes) {

@@ -3,11 +3,13 @@
 #pragma once
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "data/npy.h"
+#include "io/safetensors.h"
 #include "test_util.h"
 
 namespace kdup::test {
@@ -86,6 +88,23 @@ inline nlohmann::json tiny_method(nlohmann::json config) {
   config["stage2"] = {{"enabled", true},    {"epochs", 1}, {"batch_size", 8},
                       {"warmup_epochs", 0}, {"k_kd", 3},   {"num_clusters", 3}};
   return config;
+}
+
+// A file's bytes.
+inline std::string slurp(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+// Every model and optimiser tensor of a checkpoint: two checkpoints hold the same training state
+// exactly when these are equal.
+inline std::map<std::string, std::vector<float>> checkpoint_values(
+    const std::filesystem::path& path) {
+  std::map<std::string, std::vector<float>> values;
+  for (const auto& [name, t] : read_safetensors(path.string()).tensors)
+    if (name.rfind("model.", 0) == 0 || name.rfind("optimizer.", 0) == 0)
+      values[name] = t.to_vector<float>();
+  return values;
 }
 
 }  // namespace kdup::test
