@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/atomic_file.h"
+#include "io/declared_size.h"
 
 namespace kdup {
 
@@ -82,35 +83,39 @@ SafetensorsFile read_safetensors(const std::string& path) {
   KDUP_CHECK(in, path << ": truncated safetensors file (no header length)");
   uint64_t length = 0;
   for (int i = 7; i >= 0; --i) length = (length << 8) | le[i];
-  KDUP_CHECK(length <= file_size - 8, path << ": header length " << length << " exceeds the file");
+  KDUP_CHECK(length <= file_size - 8 && length <= kMaxSafetensorsHeaderBytes,
+             path << ": header length " << length << " exceeds the file or the "
+                  << kMaxSafetensorsHeaderBytes << "-byte limit");
   std::string text(length, '\0');
   in.read(text.data(), static_cast<std::streamsize>(length));
+  KDUP_CHECK(in, path << ": truncated safetensors header");
   nlohmann::ordered_json header;
   try {
     header = nlohmann::ordered_json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     KDUP_CHECK(false, path << ": unreadable safetensors header: " << e.what());
   }
-  const uint64_t data_start = 8 + length;
+  KDUP_CHECK(header.is_object(), path << ": the safetensors header is not a JSON object");
+  const uint64_t data_start = 8 + length, data_bytes = file_size - data_start;
   SafetensorsFile file;
   for (const auto& [name, entry] : header.items()) {
-    if (name == "__metadata__") {
-      for (const auto& [k, v] : entry.items()) file.metadata[k] = v.get<std::string>();
-      continue;
-    }
     try {
+      if (name == "__metadata__") {
+        for (const auto& [k, v] : entry.items()) file.metadata[k] = v.get<std::string>();
+        continue;
+      }
       const DType dtype = dtype_from_safetensors(entry.at("dtype").get<std::string>(), path);
       const Shape shape = entry.at("shape").get<Shape>();
       const auto offsets = entry.at("data_offsets").get<std::vector<uint64_t>>();
+      const std::string what = path + ": tensor '" + name + "'";
+      const uint64_t bytes = declared_tensor_bytes(shape, dtype_size(dtype), data_bytes, what);
+      KDUP_CHECK(offsets.size() == 2 && offsets[0] <= offsets[1] && offsets[1] <= data_bytes &&
+                     offsets[1] - offsets[0] == bytes,
+                 what << " " << shape_str(shape) << " has a bad byte range");
       Tensor t = Tensor::empty(shape, dtype);
-      const uint64_t bytes = t.numel() * dtype_size(dtype);
-      KDUP_CHECK(offsets.size() == 2 && offsets[1] - offsets[0] == bytes &&
-                     data_start + offsets[1] <= file_size,
-                 path << ": tensor '" << name << "' " << shape_str(shape)
-                      << " has a bad byte range or the file is truncated");
       in.seekg(static_cast<std::streamoff>(data_start + offsets[0]));
       in.read(static_cast<char*>(t.raw_data()), static_cast<std::streamsize>(bytes));
-      KDUP_CHECK(in, path << ": truncated data of tensor '" << name << "'");
+      KDUP_CHECK(in, what << ": truncated data");
       file.tensors.emplace_back(name, t);
     } catch (const nlohmann::json::exception& e) {
       KDUP_CHECK(false, path << ": bad header entry '" << name << "': " << e.what());

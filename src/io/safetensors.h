@@ -2,6 +2,7 @@
 // dtype, shape and byte range, then the raw little-endian data), so PyTorch users can load what
 // kdup writes. Used for checkpoints and for golden reference values.
 #pragma once
+#include <cstdint>
 #include <map>
 #include <string>
 #include <utility>
@@ -25,7 +26,11 @@ void write_safetensors(const std::string& path,
                        const std::vector<std::pair<std::string, Tensor>>& tensors,
                        const std::map<std::string, std::string>& metadata = {});
 
-// Reads every tensor; problems (missing file, truncation, bad header) name the file.
+// The largest JSON header read (the safetensors format's own limit): a longer one is an error.
+constexpr uint64_t kMaxSafetensorsHeaderBytes = 100'000'000;
+
+// Reads every tensor; problems (missing file, truncation, bad header) name the file. Every size in
+// the header is checked against the bytes present before anything is allocated.
 SafetensorsFile read_safetensors(const std::string& path);
 
 }  // namespace kdup

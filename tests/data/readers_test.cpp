@@ -87,6 +87,41 @@ TEST(NpyReader, TruncatedDataIsAnError) {
   test::expect_error([&] { read_npy(path); }, {path, "truncated"});
 }
 
+// A .npy file of format 1.0 with the given header dict and `data_bytes` zero bytes after it.
+void write_raw_npy(const std::string& path, const std::string& dict, size_t data_bytes) {
+  std::string header = dict + "\n";
+  const char prefix[10] = {'\x93', 'N', 'U', 'M', 'P', 'Y', 1, 0,
+                           static_cast<char>(header.size() & 0xff),
+                           static_cast<char>(header.size() >> 8)};
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(prefix, 10) << header << std::string(data_bytes, '\0');
+}
+
+// A header's sizes are checked against the bytes present before anything is allocated, so a
+// corrupt shape is an error naming the file, never an attempt to allocate what it claims.
+TEST(NpyReader, HeaderSizesAreCheckedAgainstTheFileBeforeAllocating) {
+  const std::string path = temp_path("corrupt.npy");
+  const auto with_shape = [&](const std::string& shape) {
+    write_raw_npy(path, "{'descr': '|u1', 'fortran_order': False, 'shape': " + shape + ", }", 64);
+  };
+  with_shape("(4096, 4096, 4096, 3)");  // 206 GB claimed, 64 bytes present
+  test::expect_error([&] { read_npy(path); }, {path, "[4096, 4096, 4096, 3]", "64 bytes"});
+  test::expect_error([&] { read_npy_rows(path, {0}); }, {path, "64 bytes"});
+  with_shape("(999999999999999999, 99999)");  // the byte count overflows 64 bits
+  test::expect_error([&] { read_npy(path); }, {path, "64 bytes"});
+  with_shape("(-3, 4)");
+  test::expect_error([&] { read_npy(path); }, {path, "negative dimension"});
+  with_shape("(3, x)");
+  test::expect_error([&] { read_npy(path); }, {path, "unreadable shape"});
+  with_shape("(8, 8)");  // exactly the bytes present
+  EXPECT_EQ(read_npy(path).shape(), (Shape{8, 8}));
+  with_shape("(0, 4096, 4096)");
+  EXPECT_EQ(read_npy(path).numel(), 0);
+  // A format 2.0 header length of 4 GiB in a file of a few bytes.
+  std::ofstream(path, std::ios::binary | std::ios::trunc).write("\x93NUMPY\x02\x00\xff\xff\xff\xff{}", 14);
+  test::expect_error([&] { read_npy(path); }, {path, "header length 4294967295 exceeds the file"});
+}
+
 TEST(LongTail, ReproducesTheCifar10LtCounts) {
   EXPECT_EQ(long_tail_counts(4500, 10, 100.0),
             (std::vector<int64_t>{4500, 2697, 1617, 969, 581, 348, 208, 125, 75, 45}));
