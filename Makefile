@@ -5,6 +5,8 @@
 #   make compare  the same for SimCLR, SimCLR+COLT and SimCLR+KDUP at equal compute, side by side
 #               (SEEDS="0 1 2": each once per seed, mean ± standard deviation)
 #   make test   installs what is missing, builds everything and runs the test suite
+#   make sanitize  the test suite built with AddressSanitizer and UndefinedBehaviorSanitizer
+#   make fuzz   every fuzz target of tools/fuzz/ for FUZZ_SECONDS seconds (clang, libFuzzer)
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
@@ -31,7 +33,8 @@ DEB_PACKAGES := build-essential cmake libopenblas-openmp-dev libdnnl-dev nlohman
                 googletest libgtest-dev xz-utils curl
 REFERENCE_PACKAGES := python3-torch python3-numpy
 
-.PHONY: all deps deps-if-missing reference-deps test data demo compare attribution budget bench clean
+.PHONY: all deps deps-if-missing reference-deps test sanitize fuzz data demo compare attribution \
+        budget bench clean
 
 all: deps-if-missing $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
@@ -54,6 +57,28 @@ reference-deps:
 # same cores wait on each other (oneDNN's spin barriers made a 0.5 s test take 2 minutes).
 test: all
 	cd $(BUILD) && ctest --output-on-failure
+
+# The whole CPU suite under AddressSanitizer and UndefinedBehaviorSanitizer: the first report fails
+# its test (halt_on_error; UBSan's -fno-sanitize-recover). OpenBLAS and oneDNN are not instrumented.
+SANITIZE_BUILD ?= build-sanitize
+sanitize: deps-if-missing
+	cmake -S . -B $(SANITIZE_BUILD) -DCMAKE_BUILD_TYPE=Release -DKDUP_CUDA=OFF -DKDUP_SANITIZE=ON
+	cmake --build $(SANITIZE_BUILD) -j $(JOBS) --target kdup_tests kdup
+	cd $(SANITIZE_BUILD) && ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure
+
+# Each reader of outside bytes fuzzed for FUZZ_SECONDS seconds under ASan and UBSan, starting from
+# tools/fuzz/corpus/<target>/ (new inputs go to $(FUZZ_BUILD)/corpus/). A crash stops with the
+# input that caused it in $(FUZZ_BUILD)/crash-*; tools/fuzz/README.md says what to do with it.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := npy safetensors cifar image_list ood_pool config
+fuzz:
+	@dpkg -s clang libomp-dev >/dev/null 2>&1 || $(MAKE) deps DEB_PACKAGES="clang libomp-dev"
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Release -DKDUP_CUDA=OFF \
+	  -DKDUP_ONEDNN=OFF -DKDUP_FUZZ=ON
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+	tools/fuzz/run_all.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 data:
 	tools/prepare_data.sh

@@ -5,10 +5,15 @@
 #include <algorithm>
 #include <atomic>
 #include <fstream>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
+#include <limits>
 #include <sstream>
 
 #include "data/augment_math.h"
+#include "data/image_guard.h"
 
 namespace kdup {
 
@@ -26,6 +31,38 @@ void resize_center_crop(const uint8_t* image, int height, int width, int64_t siz
                                         static_cast<float>(left + (x + 0.5) * scale - 0.5));
         out[(y * size + x) * 3 + c] = static_cast<uint8_t>(std::lround(v * 255.f));
       }
+}
+
+// The RGB pixels of an image file (free them with stbi_image_free), or nullptr and the reason.
+uint8_t* decode_image_file(const std::string& path, int& width, int& height, std::string& error) {
+  // C stdio, not a stream: this runs inside an OpenMP loop, where an exception must not be thrown
+  // (an ifstream on a folder throws when read).
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (!file) {
+    error = std::strerror(errno);
+    return nullptr;
+  }
+  std::vector<uint8_t> bytes;
+  uint8_t chunk[1 << 16];
+  for (size_t got; (got = std::fread(chunk, 1, sizeof chunk, file)) > 0;)
+    bytes.insert(bytes.end(), chunk, chunk + got);
+  const int read_error = std::ferror(file) ? errno : 0;
+  std::fclose(file);
+  if (read_error) {
+    error = std::strerror(read_error);
+    return nullptr;
+  }
+  if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
+    error = "larger than 2 GiB";
+    return nullptr;
+  }
+  error = image_guard_problem(bytes.data(), bytes.size());
+  if (!error.empty()) return nullptr;
+  int channels = 0;
+  uint8_t* pixels = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &width,
+                                          &height, &channels, 3);
+  if (!pixels) error = stbi_failure_reason();
+  return pixels;
 }
 
 }  // namespace
@@ -67,11 +104,12 @@ ImageSet decode_image_list(const std::vector<ImageListEntry>& entries, const std
   for (int64_t i = 0; i < n; ++i) {
     const ImageListEntry& e = entries[i];
     const std::string path = root.empty() ? e.path : root + "/" + e.path;
-    int width = 0, height = 0, channels = 0;
-    uint8_t* pixels = stbi_load(path.c_str(), &width, &height, &channels, 3);
+    int width = 0, height = 0;
+    std::string error;
+    uint8_t* pixels = decode_image_file(path, width, height, error);
     if (!pixels) {
-      errors[i] = std::string("image '") + path + "' (line " + std::to_string(e.line) +
-                  ") cannot be read: " + stbi_failure_reason();
+      errors[i] = "image '" + path + "' (line " + std::to_string(e.line) + ") cannot be read: " +
+                  error;
       continue;
     }
     resize_center_crop(pixels, height, width, size, out + i * size * size * 3);

@@ -1,8 +1,7 @@
 // Image lists for ImageNet-100-LT / Places-LT style data: a text file of `relative/path label`
-// lines (an OOD pool's list may leave the label out). Images are decoded with stb_image (JPEG, PNG,
-// BMP,
-// ...), resized so the shorter side is `size`, centre-cropped to size x size, and kept in memory as
-// uint8 NHWC.
+// lines (an OOD pool's list may leave the label out). Images are decoded with stb_image, built with
+// only the JPEG and PNG decoders (data/stb_image_decoders.cpp), resized so the shorter side is
+// `size`, centre-cropped to size x size, and kept in memory as uint8 NHWC.
 #pragma once
 #include <string>
 #include <vector>
@@ -10,6 +9,10 @@
 #include "data/cifar.h"
 
 namespace kdup {
+
+// The largest width or height decoded: a larger image (or a header claiming one) is an error before
+// its pixels are allocated, so a decoded image takes at most 8192 x 8192 x 4 bytes (256 MiB).
+constexpr int kMaxImageSide = 8192;
 
 struct ImageListEntry {
   std::string path;

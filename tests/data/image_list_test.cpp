@@ -57,5 +57,23 @@ TEST(ImageList, MissingImageOrBadLineNamesTheFile) {
   test::expect_error([&] { read_image_list(list, dir, 8); }, {list, "missing.png", "line 3"});
 }
 
+// stb_image is built with the JPEG and PNG decoders only, and no side above kMaxImageSide.
+TEST(ImageList, OnlyJpegAndPngWithinTheSizeLimitAreDecoded) {
+  const std::string dir = ::testing::TempDir();
+  const std::string list = dir + "/kdup_formats.txt";
+  const std::vector<uint8_t> pixels(static_cast<size_t>(kMaxImageSide + 1) * 3, 128);
+  ASSERT_TRUE(stbi_write_bmp((dir + "/kdup_image.bmp").c_str(), 4, 4, 3, pixels.data()));
+  ASSERT_TRUE(stbi_write_png((dir + "/kdup_wide.png").c_str(), kMaxImageSide + 1, 1, 3,
+                             pixels.data(), (kMaxImageSide + 1) * 3));
+  std::ofstream(list) << "rgb_8x6.jpg 0\n";  // a JPEG file from an encoder
+  EXPECT_EQ(read_image_list(list, std::string(KDUP_SOURCE_DIR) + "/tests/data/images", 4)
+                .images.shape(),
+            (Shape{1, 4, 4, 3}));
+  std::ofstream(list, std::ios::trunc) << "kdup_image.bmp 0\n";
+  test::expect_error([&] { read_image_list(list, dir, 4); }, {list, "kdup_image.bmp", "unknown"});
+  std::ofstream(list, std::ios::trunc) << "kdup_wide.png 0\n";
+  test::expect_error([&] { read_image_list(list, dir, 4); }, {list, "kdup_wide.png", "large"});
+}
+
 }  // namespace
 }  // namespace kdup
