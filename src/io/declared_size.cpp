@@ -1,6 +1,6 @@
 #include "io/declared_size.h"
 
-#include <algorithm>
+#include <limits>
 
 #include "tensor/error.h"
 
@@ -8,21 +8,27 @@ namespace kdup {
 
 uint64_t declared_tensor_bytes(const Shape& shape, uint64_t element_size, uint64_t available,
                                const std::string& file) {
-  for (int64_t dim : shape)
-    KDUP_CHECK(dim >= 0, file << ": shape " << shape_str(shape) << " has a negative dimension");
-  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return 0;
-  uint64_t bytes = element_size;
+  // Even an empty tensor's strides multiply its other sizes, so those must fit an int64 too.
+  constexpr auto kLimit = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+  uint64_t nonzero_bytes = element_size;
+  bool empty = false;
   for (int64_t dim : shape) {
-    // bytes * dim <= available, tested without forming the product (it could overflow).
-    KDUP_CHECK(bytes <= available / static_cast<uint64_t>(dim),
-               file << ": shape " << shape_str(shape) << " needs more than the " << available
-                    << " bytes of data the file holds (truncated, or a corrupt header)");
-    bytes *= static_cast<uint64_t>(dim);
+    KDUP_CHECK(dim >= 0, file << ": shape " << shape_str(shape) << " has a negative dimension");
+    if (dim == 0) {
+      empty = true;
+      continue;
+    }
+    // nonzero_bytes * dim <= kLimit, tested without forming the product (it could overflow).
+    KDUP_CHECK(nonzero_bytes <= kLimit / static_cast<uint64_t>(dim),
+               file << ": shape " << shape_str(shape) << " is too large to be a tensor");
+    nonzero_bytes *= static_cast<uint64_t>(dim);
   }
-  KDUP_CHECK(bytes <= available, file << ": shape " << shape_str(shape) << " needs " << bytes
-                                      << " bytes of data, the file holds " << available
-                                      << " (truncated, or a corrupt header)");
-  return bytes;
+  if (empty) return 0;
+  KDUP_CHECK(nonzero_bytes <= available,
+             file << ": shape " << shape_str(shape) << " needs " << nonzero_bytes
+                  << " bytes of data, the file holds " << available
+                  << " bytes (truncated, or a corrupt header)");
+  return nonzero_bytes;
 }
 
 }  // namespace kdup

@@ -12,7 +12,8 @@
 namespace kdup {
 
 // The bytes of a tensor of `shape` with elements of `element_size` bytes. Throws an Error starting
-// with `file` when a dimension is negative, the product overflows, or it exceeds `available`.
+// with `file` when a dimension is negative, the product of the nonzero sizes exceeds int64 (even
+// for an empty tensor, whose strides multiply them), or the bytes exceed `available`.
 uint64_t declared_tensor_bytes(const Shape& shape, uint64_t element_size, uint64_t available,
                                const std::string& file);
 
