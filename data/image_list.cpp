@@ -4,10 +4,10 @@
 
 #include <algorithm>
 #include <atomic>
-#include <fstream>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <limits>
 #include <sstream>
@@ -43,7 +43,7 @@ uint8_t* decode_image_file(const std::string& path, int& width, int& height, std
     return nullptr;
   }
   std::vector<uint8_t> bytes;
-  uint8_t chunk[1 << 16];
+  uint8_t chunk[1 << 14];
   for (size_t got; (got = std::fread(chunk, 1, sizeof chunk, file)) > 0;)
     bytes.insert(bytes.end(), chunk, chunk + got);
   const int read_error = std::ferror(file) ? errno : 0;
