@@ -30,7 +30,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the build, the tests and the data preparation need; the PyTorch reference scripts
 # (tools/reference/, `make bench`) need REFERENCE_PACKAGES as well.
 DEB_PACKAGES := build-essential cmake libopenblas-openmp-dev libdnnl-dev nlohmann-json3-dev libstb-dev \
-                googletest libgtest-dev xz-utils curl
+                libjpeg-dev googletest libgtest-dev xz-utils curl
 REFERENCE_PACKAGES := python3-torch python3-numpy
 
 .PHONY: all deps deps-if-missing reference-deps test sanitize fuzz data demo compare attribution \

@@ -13,7 +13,8 @@
 #include <sstream>
 
 #include "data/augment_math.h"
-#include "data/image_guard.h"
+#include "data/jpeg_decode.h"
+#include "data/png_guard.h"
 
 namespace kdup {
 
@@ -33,14 +34,15 @@ void resize_center_crop(const uint8_t* image, int height, int width, int64_t siz
       }
 }
 
-// The RGB pixels of an image file (free them with stbi_image_free), or nullptr and the reason.
-uint8_t* decode_image_file(const std::string& path, int& width, int& height, std::string& error) {
-  // C stdio, not a stream: this runs inside an OpenMP loop, where an exception must not be thrown
-  // (an ifstream on a folder throws when read).
+// The RGB pixels (height x width x 3) of a JPEG (libjpeg-turbo) or PNG (stb_image) file, or false
+// and the reason. No exception: this runs inside an OpenMP loop, where one must not be thrown (an
+// ifstream on a folder throws when read, hence C stdio).
+bool decode_image_file(const std::string& path, std::vector<uint8_t>& rgb, int& width, int& height,
+                       std::string& error) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (!file) {
     error = std::strerror(errno);
-    return nullptr;
+    return false;
   }
   std::vector<uint8_t> bytes;
   uint8_t chunk[1 << 14];
@@ -50,19 +52,26 @@ uint8_t* decode_image_file(const std::string& path, int& width, int& height, std
   std::fclose(file);
   if (read_error) {
     error = std::strerror(read_error);
-    return nullptr;
+    return false;
   }
   if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
     error = "larger than 2 GiB";
-    return nullptr;
+    return false;
   }
-  error = image_guard_problem(bytes.data(), bytes.size());
-  if (!error.empty()) return nullptr;
+  if (looks_like_jpeg(bytes.data(), bytes.size()))
+    return decode_jpeg(bytes.data(), bytes.size(), kMaxImageSide, rgb, width, height, error);
+  error = png_guard_problem(bytes.data(), bytes.size());
+  if (!error.empty()) return false;
   int channels = 0;
   uint8_t* pixels = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &width,
                                           &height, &channels, 3);
-  if (!pixels) error = stbi_failure_reason();
-  return pixels;
+  if (!pixels) {
+    error = std::string(stbi_failure_reason()) + " (JPEG and PNG are read)";
+    return false;
+  }
+  rgb.assign(pixels, pixels + static_cast<size_t>(width) * height * 3);
+  stbi_image_free(pixels);
+  return true;
 }
 
 }  // namespace
@@ -106,14 +115,13 @@ ImageSet decode_image_list(const std::vector<ImageListEntry>& entries, const std
     const std::string path = root.empty() ? e.path : root + "/" + e.path;
     int width = 0, height = 0;
     std::string error;
-    uint8_t* pixels = decode_image_file(path, width, height, error);
-    if (!pixels) {
+    std::vector<uint8_t> pixels;
+    if (!decode_image_file(path, pixels, width, height, error)) {
       errors[i] = "image '" + path + "' (line " + std::to_string(e.line) + ") cannot be read: " +
                   error;
       continue;
     }
-    resize_center_crop(pixels, height, width, size, out + i * size * size * 3);
-    stbi_image_free(pixels);
+    resize_center_crop(pixels.data(), height, width, size, out + i * size * size * 3);
     const int64_t count = ++done;
     if (report && count % (n / 10) == 0) {
 #pragma omp critical

@@ -1,7 +1,8 @@
 // Image lists for ImageNet-100-LT / Places-LT style data: a text file of `relative/path label`
-// lines (an OOD pool's list may leave the label out). Images are decoded with stb_image, built with
-// only the JPEG and PNG decoders (data/stb_image_decoders.cpp), resized so the shorter side is
-// `size`, centre-cropped to size x size, and kept in memory as uint8 NHWC.
+// lines (an OOD pool's list may leave the label out). JPEG images are decoded with libjpeg-turbo
+// (data/jpeg_decode.h), PNG images with stb_image built with its PNG decoder only
+// (data/stb_image_decoders.cpp); each is resized so the shorter side is `size`, centre-cropped to
+// size x size, and kept in memory as uint8 NHWC.
 #pragma once
 #include <string>
 #include <vector>

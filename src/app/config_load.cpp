@@ -65,7 +65,7 @@ json parse_json_file(const std::string& path) {
   json j;
   try {
     j = json::parse(text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // a syntax error, or a number too large (out_of_range)
     std::string what = e.what();  // "[json.exception.parse_error.101] parse error at line 3, ..."
     const size_t bracket = what.find("] ");
     if (bracket != std::string::npos) what = what.substr(bracket + 2);

@@ -1,6 +1,7 @@
 #include "io/safetensors.h"
 
 #include <cstdio>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -29,6 +30,21 @@ DType dtype_from_safetensors(const std::string& name, const std::string& path) {
   if (name == "U8") return DType::u8;
   KDUP_CHECK(false, path << ": unsupported safetensors dtype " << name);
   return DType::u8;
+}
+
+// A header's list of integers (a shape, a byte range), each an integer literal that fits `max`:
+// nlohmann's get<int64_t> on 1e22 or 2.5 would convert out of range or truncate.
+std::vector<uint64_t> integer_list(const nlohmann::ordered_json& list, uint64_t max,
+                                   const std::string& what) {
+  KDUP_CHECK(list.is_array(), what << " is not a list");
+  std::vector<uint64_t> values;
+  for (const auto& v : list) {
+    KDUP_CHECK(v.is_number_integer(), what << " holds " << v.dump() << ", not an integer");
+    KDUP_CHECK(v.is_number_unsigned(), what << " holds a negative dimension (" << v.dump() << ")");
+    KDUP_CHECK(v.get<uint64_t>() <= max, what << " holds " << v.dump() << ", too large");
+    values.push_back(v.get<uint64_t>());
+  }
+  return values;
 }
 
 }  // namespace
@@ -105,9 +121,11 @@ SafetensorsFile read_safetensors(const std::string& path) {
         continue;
       }
       const DType dtype = dtype_from_safetensors(entry.at("dtype").get<std::string>(), path);
-      const Shape shape = entry.at("shape").get<Shape>();
-      const auto offsets = entry.at("data_offsets").get<std::vector<uint64_t>>();
       const std::string what = path + ": tensor '" + name + "'";
+      Shape shape;
+      for (uint64_t size : integer_list(entry.at("shape"), INT64_MAX, what + ": shape"))
+        shape.push_back(static_cast<int64_t>(size));
+      const auto offsets = integer_list(entry.at("data_offsets"), UINT64_MAX, what + ": data_offsets");
       const uint64_t bytes = declared_tensor_bytes(shape, dtype_size(dtype), data_bytes, what);
       KDUP_CHECK(offsets.size() == 2 && offsets[0] <= offsets[1] && offsets[1] <= data_bytes &&
                      offsets[1] - offsets[0] == bytes,

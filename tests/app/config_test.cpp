@@ -144,6 +144,9 @@ TEST(Config, SyntaxErrorNamesTheFile) {
   test::expect_error([&] { load_config(path, test_schema()); }, {path, "invalid JSON", "line 2"});
   const std::string list = write_file(test_dir(), "list.json", "[1, 2]");
   test::expect_error([&] { load_config(list, test_schema()); }, {list, "JSON object"});
+  // A number beyond a double's range (found by fuzz_config).
+  const std::string huge = write_file(test_dir(), "huge.json", "{\"optim\": {\"lr\": 1E999}}");
+  test::expect_error([&] { load_config(huge, test_schema()); }, {huge, "invalid JSON", "1E999"});
   test::expect_error([&] { load_config("/nonexistent/c.json", test_schema()); },
                      {"/nonexistent/c.json", "not found"});
 }

@@ -3,6 +3,7 @@
 #include "data/image_list.h"
 
 #include <fstream>
+#include <iterator>
 
 #include "png_fixture.h"
 #include "test_util.h"
@@ -57,7 +58,7 @@ TEST(ImageList, MissingImageOrBadLineNamesTheFile) {
   test::expect_error([&] { read_image_list(list, dir, 8); }, {list, "missing.png", "line 3"});
 }
 
-// stb_image is built with the JPEG and PNG decoders only, and no side above kMaxImageSide.
+// JPEG (libjpeg-turbo) and PNG (stb_image) only, and no side above kMaxImageSide.
 TEST(ImageList, OnlyJpegAndPngWithinTheSizeLimitAreDecoded) {
   const std::string dir = ::testing::TempDir();
   const std::string list = dir + "/kdup_formats.txt";
@@ -73,6 +74,15 @@ TEST(ImageList, OnlyJpegAndPngWithinTheSizeLimitAreDecoded) {
   test::expect_error([&] { read_image_list(list, dir, 4); }, {list, "kdup_image.bmp", "unknown"});
   std::ofstream(list, std::ios::trunc) << "kdup_wide.png 0\n";
   test::expect_error([&] { read_image_list(list, dir, 4); }, {list, "kdup_wide.png", "large"});
+  // A JPEG whose frame header claims 9000 x 9000 is rejected before its pixels are allocated.
+  std::ifstream in(std::string(KDUP_SOURCE_DIR) + "/tests/data/images/rgb_8x6.jpg", std::ios::binary);
+  std::string jpeg(std::istreambuf_iterator<char>(in), {});
+  const size_t frame = jpeg.find("\xFF\xC0");  // SOF0: length, precision, height, width
+  ASSERT_NE(frame, std::string::npos);
+  for (size_t at : {frame + 5, frame + 7}) jpeg[at] = '\x23', jpeg[at + 1] = '\x28';  // 9000
+  std::ofstream(dir + "/kdup_huge.jpg", std::ios::binary) << jpeg;
+  std::ofstream(list, std::ios::trunc) << "kdup_huge.jpg 0\n";
+  test::expect_error([&] { read_image_list(list, dir, 4); }, {list, "kdup_huge.jpg", "9000x9000"});
 }
 
 }  // namespace

@@ -61,6 +61,8 @@ TEST(Safetensors, HeaderSizesAreCheckedAgainstTheFileBeforeAllocating) {
   test::expect_error([&] { read_safetensors(path); }, {path, "'w'", "too large"});
   write_raw_safetensors(path, entry("[-2, 2]", "[0, 16]"), 16);
   test::expect_error([&] { read_safetensors(path); }, {path, "negative dimension"});
+  write_raw_safetensors(path, entry("[2, 1e22]", "[0, 16]"), 16);  // found by fuzz_safetensors
+  test::expect_error([&] { read_safetensors(path); }, {path, "'w'", "1e+22", "not an integer"});
   write_raw_safetensors(path, entry("[2]", "[18446744073709551615, 7]"), 16);
   test::expect_error([&] { read_safetensors(path); }, {path, "'w'", "bad byte range"});
   write_raw_safetensors(path, entry("[4]", "[8, 24]"), 16);  // past the end of the data

@@ -7,9 +7,8 @@ build=$1 seconds=$2
 shift 2
 cd "$(dirname "$0")/../.." || exit 1
 failed=0
-summary="$build/fuzz_summary.md"
-echo "| target | seconds | executions | corpus | result |" > "$summary"
-echo "|---|---:|---:|---:|---|" >> "$summary"
+summary="| target | seconds | executions | corpus | result |
+|---|---:|---:|---:|---|"
 for target in "$@"; do
   mkdir -p "$build/corpus/$target"
   log="$build/fuzz_$target.log"
@@ -25,7 +24,8 @@ for target in "$@"; do
   fi
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
   corpus=$(ls "$build/corpus/$target" | wc -l)
-  echo "| $target | $seconds | ${execs:-?} | $corpus | $result |" >> "$summary"
+  summary="$summary
+| $target | $seconds | ${execs:-?} | $corpus | $result |"
 done
-cat "$summary"
+echo "$summary" | tee "$build/fuzz_summary.md"
 exit $failed
