@@ -12,7 +12,7 @@
 namespace kdup {
 
 // The largest width or height decoded: a larger image (or a header claiming one) is an error before
-// its pixels are allocated, so a decoded image takes at most 8192 x 8192 x 4 bytes (256 MiB).
+// its pixels are allocated; stb_image allocates at most what such an image needs (513 MiB).
 constexpr int kMaxImageSide = 8192;
 
 struct ImageListEntry {
