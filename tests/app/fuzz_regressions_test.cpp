@@ -3,8 +3,6 @@
 // none of them reads or writes out of bounds.
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 
 #include "test_util.h"
 #include "tools/fuzz/targets.h"
@@ -23,8 +21,7 @@ std::vector<fs::path> files_in(const fs::path& dir) {
 }
 
 void replay(const fuzz::Target& target, const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  const std::string bytes(std::istreambuf_iterator<char>(in), {});
+  const std::string bytes = test::slurp(file);
   EXPECT_NO_THROW(target.run(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()))
       << file;
 }

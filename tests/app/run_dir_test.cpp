@@ -22,12 +22,7 @@ std::string fresh_run_dir() {
   return (root / "runs" / "r1").string();
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test::slurp;
 
 const json kConfig = {{"optim", {{"lr", 0.5}, {"momentum", 0.9}}}, {"train", {{"epochs", 10}}}};
 

@@ -90,12 +90,6 @@ inline nlohmann::json tiny_method(nlohmann::json config) {
   return config;
 }
 
-// A file's bytes.
-inline std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), {});
-}
-
 // Every model and optimiser tensor of a checkpoint: two checkpoints hold the same training state
 // exactly when these are equal.
 inline std::map<std::string, std::vector<float>> checkpoint_values(

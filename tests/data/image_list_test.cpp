@@ -3,7 +3,6 @@
 #include "data/image_list.h"
 
 #include <fstream>
-#include <iterator>
 
 #include "png_fixture.h"
 #include "test_util.h"
@@ -75,8 +74,7 @@ TEST(ImageList, OnlyJpegAndPngWithinTheSizeLimitAreDecoded) {
   std::ofstream(list, std::ios::trunc) << "kdup_wide.png 0\n";
   test::expect_error([&] { read_image_list(list, dir, 4); }, {list, "kdup_wide.png", "large"});
   // A JPEG whose frame header claims 9000 x 9000 is rejected before its pixels are allocated.
-  std::ifstream in(std::string(KDUP_SOURCE_DIR) + "/tests/data/images/rgb_8x6.jpg", std::ios::binary);
-  std::string jpeg(std::istreambuf_iterator<char>(in), {});
+  std::string jpeg = test::slurp(std::string(KDUP_SOURCE_DIR) + "/tests/data/images/rgb_8x6.jpg");
   const size_t frame = jpeg.find("\xFF\xC0");  // SOF0: length, precision, height, width
   ASSERT_NE(frame, std::string::npos);
   for (size_t at : {frame + 5, frame + 7}) jpeg[at] = '\x23', jpeg[at + 1] = '\x28';  // 9000

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "tensor/error.h"
+#include "test_util.h"
 
 namespace kdup {
 namespace {
@@ -26,12 +27,7 @@ std::string fresh_dir() {
   return dir.string();
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test::slurp;
 
 // Runs `body` in a child process whose files may not grow past `limit` bytes (SIGXFSZ ignored, so
 // a write past it fails with EFBIG as on a full disk); returns the message of the Error it threw,
