@@ -16,15 +16,14 @@ struct Normalisation {
   float mean[3], inv_std[3];
 };
 
-__global__ void augment_kernel(const unsigned char* images, const int64_t* ids,
-                               const AugmentParams* params, int height, int width, int size,
+__global__ void augment_kernel(const unsigned char* images, const AugmentParams* params, int height, int width, int size,
                                Normalisation norm, float* work, float* blurred, float* out) {
   using BlockReduce = cub::BlockReduce<float, kThreadsPerBlock>;
   __shared__ typename BlockReduce::TempStorage reduce_storage;
   __shared__ float mean_luma;
   const int b = blockIdx.x, pixels = size * size;
   const AugmentParams p = params[b];
-  const unsigned char* image = images + ids[b] * int64_t(height) * width * 3;
+  const unsigned char* image = images + p.source * int64_t(height) * width * 3;
   float* rgb = work + int64_t(b) * pixels * 3;
   float* tmp = blurred + int64_t(b) * pixels * 3;
 
@@ -72,9 +71,9 @@ __global__ void augment_kernel(const unsigned char* images, const int64_t* ids,
 
 }  // namespace
 
-void augment_images(const Tensor& images, const Tensor& ids, const Tensor& params,
-                    const AugmentConfig& config, Tensor& out) {
-  const int64_t batch = ids.numel(), size = config.output_size;
+void augment_images(const Tensor& images, const Tensor& params, const AugmentConfig& config,
+                    Tensor& out) {
+  const int64_t batch = params.shape()[0], size = config.output_size;
   if (batch == 0) return;
   Normalisation norm;
   for (int c = 0; c < 3; ++c) {
@@ -84,8 +83,7 @@ void augment_images(const Tensor& images, const Tensor& ids, const Tensor& param
   Tensor work = Tensor::empty({batch, size, size, 3}, DType::f32, Device::cuda);
   Tensor blurred = Tensor::empty({batch, size, size, 3}, DType::f32, Device::cuda);
   augment_kernel<<<static_cast<unsigned int>(batch), kThreadsPerBlock, 0, stream()>>>(
-      images.data<uint8_t>(), ids.data<int64_t>(),
-      reinterpret_cast<const AugmentParams*>(params.data<uint8_t>()),
+      images.data<uint8_t>(), reinterpret_cast<const AugmentParams*>(params.data<uint8_t>()),
       static_cast<int>(images.shape()[1]), static_cast<int>(images.shape()[2]),
       static_cast<int>(size), norm, work.data<float>(), blurred.data<float>(), out.data<float>());
   check_launch("augment_images");

@@ -1,6 +1,8 @@
 // CUDA elementwise kernels: fill, copy (with casts), unary, binary, compare, where. One thread per
 // output element; strided and broadcast operands are located with strided_offset, and the
-// per-element math is the CPU kernels' own (ops/math/elementwise_math.h).
+// per-element math is the CPU kernels' own (ops/math/elementwise_math.h). Copies between two
+// contiguous tensors skip the offset arithmetic: a stream-ordered memcpy when the dtypes agree
+// (contiguous(), clone(), the optimizer's parameter writes), a flat kernel when they differ (casts).
 #include "cuda/launch.cuh"
 #include "ops/kernels.h"
 #include "ops/math/strided_math.h"
@@ -20,6 +22,11 @@ __global__ void copy_kernel(const S* src, StridedLayout src_layout, D* dst, Stri
   KDUP_GRID_LOOP(i, n) {
     dst[strided_offset(dst_layout, i)] = static_cast<D>(src[strided_offset(src_layout, i)]);
   }
+}
+
+template <class S, class D>
+__global__ void cast_dense_kernel(const S* src, D* dst, int64_t n) {
+  KDUP_GRID_LOOP(i, n) dst[i] = static_cast<D>(src[i]);
 }
 
 template <class T>
@@ -89,12 +96,22 @@ void fill(Tensor& out, double value) {
 void copy(const Tensor& src, Tensor& dst) {
   const int64_t n = dst.numel();
   if (n == 0) return;
+  const bool dense = src.is_contiguous() && dst.is_contiguous();
+  if (dense && src.dtype() == dst.dtype()) {
+    KDUP_CUDA_CHECK(cudaMemcpyAsync(dst.raw_data(), src.raw_data(), n * dtype_size(dst.dtype()),
+                                    cudaMemcpyDeviceToDevice, stream()));
+    return;
+  }
   dispatch_all(src.dtype(), "copy", [&](auto src_tag) {
     using S = typename decltype(src_tag)::type;
     dispatch_all(dst.dtype(), "copy", [&](auto dst_tag) {
       using D = typename decltype(dst_tag)::type;
-      copy_kernel<<<blocks_for(n), kThreadsPerBlock, 0, stream()>>>(
-          src.data<S>(), strided_layout(src), dst.data<D>(), strided_layout(dst), n);
+      if (dense)
+        cast_dense_kernel<<<blocks_for(n), kThreadsPerBlock, 0, stream()>>>(src.data<S>(),
+                                                                            dst.data<D>(), n);
+      else
+        copy_kernel<<<blocks_for(n), kThreadsPerBlock, 0, stream()>>>(
+            src.data<S>(), strided_layout(src), dst.data<D>(), strided_layout(dst), n);
     });
   });
   check_launch("copy");

@@ -58,18 +58,34 @@ cudnnHandle_t cudnn_handle() {
   return ctx.cudnn;
 }
 
+namespace {
+// Hands the context's workspace back; the caller holds the context mutex. The context is emptied
+// before the free, so a throwing free cannot leave it pointing at a released block.
+void drop_workspace(Context& ctx) {
+  void* old = ctx.workspace;
+  ctx.workspace = nullptr;
+  ctx.workspace_bytes = 0;
+  // The block goes back to the caching allocator; stream order keeps pending users safe.
+  cuda_free(old);
+}
+}  // namespace
+
 void* cudnn_workspace(size_t bytes) {
   if (bytes == 0) return nullptr;
   std::lock_guard<std::mutex> lock(context_mutex());
   Context& ctx = context();
   if (bytes > ctx.workspace_bytes) {
-    // The old buffer goes back to the caching allocator; stream order keeps pending users safe.
-    if (ctx.workspace) cuda_free(ctx.workspace);
-    ctx.workspace = nullptr;
+    drop_workspace(ctx);
+    // Only a successful allocation records its size: if it throws, the context stays empty.
     ctx.workspace = cuda_allocate(bytes);
     ctx.workspace_bytes = bytes;
   }
   return ctx.workspace;
+}
+
+void release_cudnn_workspace() {
+  std::lock_guard<std::mutex> lock(context_mutex());
+  drop_workspace(context());
 }
 
 }  // namespace kdup::cuda

@@ -1,5 +1,8 @@
-// Device memory: the caching allocator (see cuda/allocator.h), host/device copies on kdup's stream,
-// and the probe for a usable GPU.
+// Device memory: the caching allocator (see cuda/allocator.h), host/device copies on kdup's stream
+// (host-to-device through pinned staging buffers, without waiting: StagingRing below), and the
+// probe for a usable GPU.
+#include <algorithm>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <unordered_map>
@@ -8,6 +11,7 @@
 #include "cuda/allocator.h"
 #include "cuda/cuda_check.h"
 #include "cuda/handles.h"
+#include "cuda/index_errors.h"
 #include "tensor/device.h"
 #include "tensor/storage.h"
 
@@ -93,6 +97,7 @@ class CachingAllocator {
       release_cached_locked();
       e = cudaMalloc(&ptr, size);
     }
+    if (e != cudaSuccess) cudaGetLastError();  // a caller that falls back must not see it later
     KDUP_CHECK(e == cudaSuccess, "cudaMalloc of " << size << " bytes failed ("
                                                   << stats_.bytes_in_use << " bytes in use): "
                                                   << cudaGetErrorString(e));
@@ -120,6 +125,70 @@ CachingAllocator& allocator() {
   return *a;
 }
 
+// Host-to-device copies without a stream synchronisation. The source is pageable memory (a CPU
+// tensor) that the caller may free or reuse as soon as the copy returns, and cudaMemcpyAsync from
+// pageable memory promises nothing about when it has read it ("might be synchronous", CUDA
+// runtime API, "API synchronization behavior"); plain cudaMemcpy would return once the source is
+// staged, but it runs on the legacy default stream, which does not wait for kdup's non-blocking
+// stream, so it could overwrite a block the caching allocator handed back while kernels queued on
+// that stream still use it. Hence: the bytes are first copied on the host into one of a ring of
+// pinned staging buffers, then sent by cudaMemcpyAsync on kdup's stream, in order with every
+// kernel; an event recorded after each send tells when its buffer may be refilled. The host copy
+// is done when this returns, so the caller's memory is free at once, and the host waits only when
+// it catches up with a buffer whose earlier send is still pending (a large upload is pipelined
+// through the ring in chunks).
+class StagingRing {
+ public:
+  static constexpr size_t kBufferBytes = size_t(4) << 20;  // 4 MiB per buffer
+  static constexpr int kBuffers = 4;
+
+  void copy_to_device(char* dst, const char* src, size_t bytes) {
+    require_device();
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (size_t done = 0; done < bytes;) {
+      const size_t chunk = std::min(kBufferBytes, bytes - done);
+      Buffer& b = next_buffer();
+      std::memcpy(b.host, src + done, chunk);
+      KDUP_CUDA_CHECK(cudaMemcpyAsync(dst + done, b.host, chunk, cudaMemcpyHostToDevice,
+                                      cuda::stream()));
+      KDUP_CUDA_CHECK(cudaEventRecord(b.sent, cuda::stream()));
+      done += chunk;
+    }
+  }
+
+ private:
+  struct Buffer {
+    char* host = nullptr;  // pinned
+    cudaEvent_t sent = nullptr;
+  };
+
+  // The next buffer of the ring, once its previous send has finished (created on first use).
+  Buffer& next_buffer() {
+    Buffer& b = buffers_[next_];
+    next_ = (next_ + 1) % kBuffers;
+    if (!b.host) {
+      void* host = nullptr;
+      KDUP_CUDA_CHECK(cudaHostAlloc(&host, kBufferBytes, cudaHostAllocDefault));
+      b.host = static_cast<char*>(host);
+    }
+    if (b.sent)
+      KDUP_CUDA_CHECK(cudaEventSynchronize(b.sent));  // the buffer's last send has read it
+    else
+      KDUP_CUDA_CHECK(cudaEventCreateWithFlags(&b.sent, cudaEventDisableTiming));
+    return b;
+  }
+
+  std::mutex mutex_;
+  Buffer buffers_[kBuffers];
+  int next_ = 0;
+};
+
+// Never destroyed, as the allocator.
+StagingRing& staging() {
+  static StagingRing* ring = new StagingRing();
+  return *ring;
+}
+
 }  // namespace
 
 bool cuda_available() { return device_probe().available; }
@@ -130,15 +199,14 @@ void cuda_free(void* ptr) { allocator().release(ptr); }
 
 void cuda_copy_to_device(void* dst, const void* src, size_t bytes) {
   if (bytes == 0) return;
-  KDUP_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, cuda::stream()));
-  // The source is pageable host memory the caller may reuse at once.
-  KDUP_CUDA_CHECK(cudaStreamSynchronize(cuda::stream()));
+  staging().copy_to_device(static_cast<char*>(dst), static_cast<const char*>(src), bytes);
 }
 
 void cuda_copy_to_host(void* dst, const void* src, size_t bytes) {
   if (bytes == 0) return;
   KDUP_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, cuda::stream()));
   KDUP_CUDA_CHECK(cudaStreamSynchronize(cuda::stream()));
+  cuda::throw_recorded_index_error();  // what the kernels before this read met
 }
 
 void cuda_copy_device_to_device(void* dst, const void* src, size_t bytes) {

@@ -169,12 +169,11 @@ static void augment_one(const uint8_t* image, int height, int width, const Augme
   }
 }
 
-void augment_images(const Tensor& images, const Tensor& ids, const Tensor& params,
-                    const AugmentConfig& config, Tensor& out) {
+void augment_images(const Tensor& images, const Tensor& params, const AugmentConfig& config,
+                    Tensor& out) {
   const int height = static_cast<int>(images.shape()[1]), width = static_cast<int>(images.shape()[2]);
-  const int64_t s = config.output_size, batch = ids.numel();
+  const int64_t s = config.output_size, batch = params.shape()[0];
   const uint8_t* src = images.data<uint8_t>();
-  const int64_t* id = ids.data<int64_t>();
   const auto* p = reinterpret_cast<const AugmentParams*>(params.data<uint8_t>());
   float* dst = out.data<float>();
 #pragma omp parallel
@@ -182,7 +181,7 @@ void augment_images(const Tensor& images, const Tensor& ids, const Tensor& param
     std::vector<float> rgb(3 * s * s), scratch(3 * s * s);
 #pragma omp for schedule(dynamic, 4)
     for (int64_t b = 0; b < batch; ++b)
-      augment_one(src + id[b] * height * width * 3, height, width, config, p[b], rgb.data(),
+      augment_one(src + p[b].source * height * width * 3, height, width, config, p[b], rgb.data(),
                   scratch.data(), dst + b * 3 * s * s);
   }
 }
@@ -205,13 +204,13 @@ Tensor augment_batch(const Tensor& images, const std::vector<int64_t>& sample_id
     KDUP_CHECK(sample_ids[b] >= 0 && sample_ids[b] < n,
                "augment_batch: sample " << sample_ids[b] << " out of range " << n);
     params[b] = draw_augment_params(config, key, sample_ids[b], height, width);
+    params[b].source = sample_ids[b];
   }
   const Device device = images.device();
-  const Tensor ids = Tensor::from_vector(sample_ids, {batch}, device);
   const Tensor param_tensor = Tensor::from_vector(
       param_bytes, {batch, static_cast<int64_t>(sizeof(AugmentParams))}, device);
   Tensor out = Tensor::empty({batch, 3, s, s}, DType::f32, device);
-  KDUP_DISPATCH(device, augment_images, images, ids, param_tensor, config, out);
+  KDUP_DISPATCH(device, augment_images, images, param_tensor, config, out);
   return out;
 }
 

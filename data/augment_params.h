@@ -1,12 +1,13 @@
 // The random parameters of one augmented view, drawn on the host from Philox (so a view is a
 // function of (seed, epoch, view, sample id) alone) and then applied by the CPU code or the CUDA
-// kernel alike. A plain struct: it is copied to the GPU as bytes.
+// kernel alike. A plain struct: a batch's parameters go to the GPU as bytes, in one copy.
 #pragma once
 #include <cstdint>
 
 namespace kdup {
 
 struct AugmentParams {
+  int64_t source = 0;  // the row of the image in the source tensor
   // Geometry: output pixel (y, x) samples the source at box_top + (y + 0.5) * box_height / S - 0.5
   // (likewise x) when resized_crop is set; otherwise at (y + shift_y, x + shift_x) with zeros
   // outside the image. flip mirrors the output horizontally.

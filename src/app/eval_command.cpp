@@ -17,6 +17,7 @@ int eval_command(const std::string& run_dir, const std::string& checkpoint_in,
                  const std::vector<std::string>& overrides) {
   const Config cfg = load_config(run_dir + "/config.json", train_schema(), overrides);
   const Device device = device_from_config(cfg);
+  set_backend_options(backend_options_from(cfg));
   std::string checkpoint = checkpoint_in;
   if (checkpoint.empty()) {  // the final network: stage 2's g when the run has one, else stage 1's
     RunDir run(run_dir, cfg.resolved_json(), /*resume=*/true);

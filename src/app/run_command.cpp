@@ -189,6 +189,7 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
                 bool resume, const std::string& from) {
   const Config cfg = load_config(config_path, train_schema(), overrides);
   const Device device = device_from_config(cfg);
+  set_backend_options(backend_options_from(cfg));
   const bool stage1 = cfg.boolean("stage1.enabled"), stage2 = cfg.boolean("stage2.enabled");
   const DataPaths data_paths = data_paths_from_config(cfg);
   RunDir run(cfg.string("run.dir") + "/" + cfg.string("run.name"), cfg.resolved_json(), resume);

@@ -28,6 +28,12 @@ const ConfigSchema& train_schema() {
                      {0, 1e15})
         .add_integer("run.knn_every", 0, "epochs between k-NN monitor evaluations (0: never)",
                      {0, 1e9})
+        .add_bool("run.deterministic", false,
+                  "CUDA: bitwise-reproducible kernels (deterministic cuDNN algorithms, ordered "
+                  "scatter sums instead of atomics), somewhat slower")
+        .add_bool("run.allow_tf32", false,
+                  "CUDA: float32 convolutions may use TF32 tensor cores (Ampere and later); off "
+                  "keeps float32 results within rounding of the CPU")
         // data
         .add_string("data.dataset", "cifar10", "dataset: CIFAR binary files, or image lists",
                     {"cifar10", "cifar100", "image_list"})
@@ -101,6 +107,13 @@ Device device_from_config(const Config& cfg) {
     return Device::cuda;
   }
   return cuda_available() ? Device::cuda : Device::cpu;
+}
+
+BackendOptions backend_options_from(const Config& cfg) {
+  BackendOptions options;
+  options.deterministic = cfg.boolean("run.deterministic");
+  options.allow_tf32 = cfg.boolean("run.allow_tf32");
+  return options;
 }
 
 DataPaths data_paths_from_config(const Config& cfg) {

@@ -24,12 +24,14 @@ Tensor in_kernel_layout(const Tensor& t, bool channels_last) {
   return channels_last ? t.detach().contiguous_or_channels_last() : t.detach().contiguous();
 }
 
-// A buffer for a kernel's result: oneDNN (the channels-last path) overwrites it, and writes
-// activations channels last; the other kernels accumulate into zeros.
+// A buffer for a gradient kernel's result, left unfilled: every backend overwrites all of it —
+// oneDNN and Winograd (the channels-last path, which writes activations channels last), cuDNN
+// (beta = 0), and the im2col reference (GEMM with beta = 0, or col2im and the weight gradient,
+// which zero their output before accumulating).
 Tensor kernel_output(const Shape& shape, const Tensor& like, bool channels_last, bool activation) {
-  if (!channels_last) return Tensor::zeros(shape, like.dtype(), like.device());
-  return activation ? Tensor::empty_channels_last(shape, like.dtype(), like.device())
-                    : Tensor::empty(shape, like.dtype(), like.device());
+  if (channels_last && activation)
+    return Tensor::empty_channels_last(shape, like.dtype(), like.device());
+  return Tensor::empty(shape, like.dtype(), like.device());
 }
 
 void check_conv_arguments(const Tensor& x, const Tensor& weight, const Tensor& bias,

@@ -9,17 +9,11 @@ namespace kdup {
 
 void check_index_bounds(const char* op, const Tensor& index, int64_t size, const char* what) {
   check_dtype(op, index, DType::i64, what);
-  // CUDA indices are copied to the host for the check; CPU ones are read in place.
-  std::vector<int64_t> host;
-  const int64_t* values = nullptr;
-  Tensor dense;
-  if (index.device() == Device::cpu) {
-    dense = index.contiguous();
-    values = dense.data<int64_t>();
-  } else {
-    host = index.to_vector<int64_t>();
-    values = host.data();
-  }
+  // CUDA indices are checked by the kernels that read them, without a copy to the host; an
+  // out-of-range one is reported at the next read of a value (cuda/index_errors.h).
+  if (index.device() != Device::cpu) return;
+  const Tensor dense = index.contiguous();
+  const int64_t* values = dense.data<int64_t>();
   for (int64_t i = 0; i < index.numel(); ++i)
     KDUP_CHECK(values[i] >= 0 && values[i] < size,
                op << ": " << what << " holds " << values[i] << " at position " << i

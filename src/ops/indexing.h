@@ -23,7 +23,8 @@ std::pair<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t dim = -1, boo
 // The int64 positions that sort x along dim (stable: equal values keep their order). No gradient.
 Tensor argsort(const Tensor& x, int64_t dim = -1, bool descending = false);
 
-// Checks that index is int64 and every value lies in [0, size); errors name op and `what`.
+// Checks that index is int64 and every value of a CPU index lies in [0, size); errors name op and
+// `what`. A CUDA index is checked by the kernel that reads it (cuda/index_errors.h).
 void check_index_bounds(const char* op, const Tensor& index, int64_t size, const char* what);
 
 }  // namespace kdup

@@ -65,12 +65,14 @@
                                 const Tensor& x, const Tensor& gamma, const Tensor& mean,        \
                                 const Tensor& invstd, Tensor& grad_x, Tensor& grad_gamma,        \
                                 Tensor& grad_beta))                                              \
-  /* NCHW max pooling; indices (int64) hold the flat h*W+w position of each maximum */          \
+  /* NCHW max pooling; indices (int64) hold the flat h*W+w position of each maximum; the       \
+     backward gets the forward's window p and overwrites all of grad_x */                       \
   X(void, max_pool2d_forward, (const Tensor& x, Pool2dParams p, Tensor& y, Tensor& indices))     \
-  X(void, max_pool2d_backward, (const Tensor& grad_y, const Tensor& indices, Tensor& grad_x)) \
-  /* augmented views (data/augment.cpp, cuda/augment.cu): images uint8 [N, H, W, 3], ids int64  \
-     [B], params uint8 [B, sizeof(AugmentParams)] -> out float32 [B, 3, S, S] */                 \
-  X(void, augment_images, (const Tensor& images, const Tensor& ids, const Tensor& params,         \
+  X(void, max_pool2d_backward, (const Tensor& grad_y, const Tensor& indices, Pool2dParams p,     \
+                                Tensor& grad_x))                                                 \
+  /* augmented views (data/augment.cpp, cuda/augment.cu): images uint8 [N, H, W, 3], params    \
+     uint8 [B, sizeof(AugmentParams)] (each naming its source row) -> out float32 [B, 3, S, S] */ \
+  X(void, augment_images, (const Tensor& images, const Tensor& params,                           \
                            const AugmentConfig& config, Tensor& out))
 
 namespace kdup {

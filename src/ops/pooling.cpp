@@ -55,9 +55,11 @@ Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t paddi
   Tensor y = Tensor::empty(out_shape, x.dtype(), x.device());
   Tensor indices = Tensor::empty(out_shape, DType::i64, x.device());
   KDUP_DISPATCH(x.device(), max_pool2d_forward, x.detach().contiguous(), p, y, indices);
-  return record(op, y, {x}, [indices, shape = xs](const Tensor& g) {
-    Tensor grad_x = Tensor::zeros(shape, g.dtype(), g.device());
-    KDUP_DISPATCH(g.device(), max_pool2d_backward, g.contiguous(), indices, grad_x);
+  return record(op, y, {x}, [indices, p, shape = xs](const Tensor& g) {
+    // Unfilled: both backends' kernels write every element of grad_x (zeros where no window's
+    // maximum lies).
+    Tensor grad_x = Tensor::empty(shape, g.dtype(), g.device());
+    KDUP_DISPATCH(g.device(), max_pool2d_backward, g.contiguous(), indices, p, grad_x);
     return std::vector<Tensor>{grad_x};
   });
 }

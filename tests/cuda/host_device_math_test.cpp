@@ -226,7 +226,7 @@ TEST(HostDeviceMath, MaxPoolWindowsMatchTheCpuKernels) {
     cpu::max_pool2d_forward(x, p, y, indices);
     const Tensor gy = randn64(y.shape(), 12);
     Tensor gx = Tensor::empty(x.shape(), DType::f64);
-    cpu::max_pool2d_backward(gy, indices, gx);
+    cpu::max_pool2d_backward(gy, indices, p, gx);
     std::vector<double> accumulated(static_cast<size_t>(x.numel()), 0.0);
     for (int64_t at = 0; at < y.numel(); ++at) {
       const int64_t ow = at % ow_n, oh = (at / ow_n) % oh_n, plane = at / (ow_n * oh_n);

@@ -47,8 +47,11 @@ void max_pool2d_forward(const Tensor& x, Pool2dParams p, Tensor& y, Tensor& indi
   });
 }
 
-// grad_x[plane, indices[plane, o]] += grad_y[plane, o]; grad_x is overwritten (zeroed first).
-void max_pool2d_backward(const Tensor& grad_y, const Tensor& indices, Tensor& grad_x) {
+// grad_x[plane, indices[plane, o]] += grad_y[plane, o] in the order of o; grad_x is overwritten
+// (zeroed first). The window is not needed here: the saved indices say where each gradient goes
+// (the CUDA twin's deterministic variant gathers by it instead).
+void max_pool2d_backward(const Tensor& grad_y, const Tensor& indices, Pool2dParams /*window*/,
+                         Tensor& grad_x) {
   dispatch_floating(grad_y.dtype(), "max_pool2d_backward", [&](auto tag) {
     using T = typename decltype(tag)::type;
     const int64_t planes = grad_x.shape()[0] * grad_x.shape()[1];

@@ -27,4 +27,35 @@ KDUP_HD int64_t selected_row_offset(int64_t at, int64_t width, const int64_t* in
   return index[at / width] * width + at % width;
 }
 
+// The deterministic variants of the two scatters (run.deterministic on CUDA), where no two threads
+// add into one element and each sum runs in the CPU kernel's order.
+//
+// scatter_add along a dimension in gather form: the new value of element `at` of the target
+// [outer, n, inner], `current` being its old value, plus every src[o, k, i] whose index[o, k, i]
+// names it, in the order of k. `index_outer` is the index's outer size.
+template <class T>
+KDUP_HD T scatter_add_gathered(const GatherSplit& s, int64_t index_outer, int64_t at, T current,
+                               const T* src, const int64_t* index) {
+  const int64_t i = at % s.inner, target = (at / s.inner) % s.n, o = at / (s.inner * s.n);
+  if (i >= s.inner_index || o >= index_outer) return current;
+  for (int64_t k = 0; k < s.m; ++k) {
+    const int64_t from = (o * s.m + k) * s.inner_index + i;
+    if (index[from] == target) current += src[from];
+  }
+  return current;
+}
+
+// index_add of rows after a stable sort of the index: sorted_rows[k] = index[order[k]], equal rows
+// in source order. The thread of (k, column) works only when k starts a run of equal rows: it adds
+// the run's source rows, in source order, to that row of out.
+template <class T>
+KDUP_HD void index_add_run(int64_t k, int64_t column, int64_t rows, int64_t width,
+                           const int64_t* sorted_rows, const int64_t* order, const T* src, T* out) {
+  if (k > 0 && sorted_rows[k - 1] == sorted_rows[k]) return;
+  const int64_t row = sorted_rows[k];
+  T sum = out[row * width + column];
+  for (int64_t r = k; r < rows && sorted_rows[r] == row; ++r) sum += src[order[r] * width + column];
+  out[row * width + column] = sum;
+}
+
 }  // namespace kdup

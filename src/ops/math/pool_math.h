@@ -37,4 +37,27 @@ KDUP_HD int64_t max_pool_grad_target(int64_t at, int64_t out_plane, int64_t in_p
   return (at / out_plane) * in_plane + position;
 }
 
+// The gradient at input position (h, w) of one plane in gather form (the deterministic variant of
+// the backward): the sum of grad_y over the outputs whose saved maximum is (h, w), taken in
+// row-major output order as the CPU kernel adds them. Only outputs whose window holds (h, w) can
+// have picked it: window row oh covers input rows oh * s - pad ... oh * s - pad + k - 1, so
+// (h + pad - k + 1) / s <= oh <= (h + pad) / s, rounding the lower bound up (likewise columns).
+KDUP_HD int64_t first_window_over(int64_t position, const Pool2dParams& p) {
+  const int64_t lowest = position + p.padding - p.kernel + 1;
+  return lowest <= 0 ? 0 : (lowest + p.stride - 1) / p.stride;
+}
+
+template <class T>
+KDUP_HD T max_pool_grad_gathered(const T* grad_plane, const int64_t* index_plane, int64_t out_h,
+                                 int64_t out_w, int64_t width, int64_t h, int64_t w,
+                                 const Pool2dParams& p) {
+  const int64_t position = h * width + w;
+  const int64_t oh_end = (h + p.padding) / p.stride + 1, ow_end = (w + p.padding) / p.stride + 1;
+  T sum = T(0);
+  for (int64_t oh = first_window_over(h, p); oh < oh_end && oh < out_h; ++oh)
+    for (int64_t ow = first_window_over(w, p); ow < ow_end && ow < out_w; ++ow)
+      if (index_plane[oh * out_w + ow] == position) sum += grad_plane[oh * out_w + ow];
+  return sum;
+}
+
 }  // namespace kdup
