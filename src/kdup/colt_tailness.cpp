@@ -1,11 +1,11 @@
 #include "kdup/colt_tailness.h"
 
 #include <algorithm>
-#include <cmath>
-#include <functional>
-#include <vector>
+#include <limits>
 
 #include "autograd/grad_mode.h"
+#include "kdup/two_view_indices.h"
+#include "ops/ops.h"
 
 namespace kdup {
 
@@ -17,46 +17,34 @@ Tensor colt_batch_scores(const Tensor& logits, int64_t top_k) {
   NoGradGuard no_grad;
   const int64_t rows = logits.shape()[0], batch = rows / 2;
   const int64_t k = std::min(top_k, rows - 2);
-  const std::vector<double> l = logits.detach().to_vector<double>();
-  std::vector<double> row_score(rows);
-  for (int64_t i = 0; i < rows; ++i) {
-    const int64_t positive = (i + batch) % rows;
-    std::vector<double> negatives;
-    negatives.reserve(rows - 2);
-    for (int64_t j = 0; j < rows; ++j)
-      if (j != i && j != positive) negatives.push_back(l[i * rows + j]);
-    const double top = *std::max_element(negatives.begin(), negatives.end());
-    double total = 0.0;
-    for (double& v : negatives) total += (v = std::exp(v - top));
-    std::partial_sort(negatives.begin(), negatives.begin() + k, negatives.end(), std::greater<>());
-    double top_mass = 0.0;
-    for (int64_t j = 0; j < k; ++j) top_mass += negatives[j];
-    row_score[i] = top_mass / total;
-  }
-  std::vector<float> scores(batch);
-  for (int64_t b = 0; b < batch; ++b) scores[b] = static_cast<float>(0.5 * (row_score[b] + row_score[b + batch]));
-  return Tensor::from_vector(scores, {batch});
+  // Each row's negatives: every column but itself and its positive, in float64.
+  const TwoViewIndices& indices = two_view_indices(batch, logits.device());
+  const double minus_inf = -std::numeric_limits<double>::infinity();
+  const Tensor negatives = masked_fill(
+      masked_fill(logits.detach().to(DType::f64), indices.self_mask, minus_inf),
+      indices.partner_mask, minus_inf);
+  // Softmax over the negatives, then the mass of the k largest probabilities.
+  const Tensor log_probabilities = negatives - logsumexp(negatives, 1, /*keepdim=*/true);
+  const Tensor row_score = sum(exp(topk(log_probabilities, k, 1).first), {1});
+  return ((row_score.slice(0, 0, batch) + row_score.slice(0, batch, rows)) * 0.5).to(DType::f32);
 }
 
-void colt_ema_update(Tensor& scores, const Tensor& image_indices, const Tensor& batch_scores,
-                     double momentum) {
+void colt_ema_update(Tensor& scores, const std::vector<int64_t>& image_indices,
+                     const std::vector<double>& batch_scores, double momentum) {
   KDUP_CHECK(scores.defined() && scores.dim() == 1 && scores.dtype() == DType::f32 &&
                  scores.device() == Device::cpu && scores.is_contiguous(),
              "colt_ema_update: scores must be a contiguous float32 [N] CPU tensor");
-  KDUP_CHECK(image_indices.dim() == 1 && batch_scores.dim() == 1 &&
-                 image_indices.numel() == batch_scores.numel(),
-             "colt_ema_update: image_indices " << shape_str(image_indices.shape()) << " and batch_scores "
-                                               << shape_str(batch_scores.shape()) << " must both be [B]");
+  KDUP_CHECK(image_indices.size() == batch_scores.size(),
+             "colt_ema_update: " << image_indices.size() << " image indices for "
+                                 << batch_scores.size() << " batch scores");
   KDUP_CHECK(momentum >= 0.0 && momentum <= 1.0,
              "colt_ema_update: momentum must lie in [0, 1], got " << momentum);
-  const std::vector<int64_t> idx = image_indices.to_vector<int64_t>();
-  const std::vector<double> fresh = batch_scores.to_vector<double>();
   float* s = scores.data<float>();
   const int64_t n = scores.numel();
-  for (size_t b = 0; b < idx.size(); ++b) {
-    KDUP_CHECK(idx[b] >= 0 && idx[b] < n,
-               "colt_ema_update: image index " << idx[b] << " outside [0, " << n << ")");
-    s[idx[b]] = static_cast<float>(momentum * s[idx[b]] + (1.0 - momentum) * fresh[b]);
+  for (size_t b = 0; b < image_indices.size(); ++b) {
+    const int64_t i = image_indices[b];
+    KDUP_CHECK(i >= 0 && i < n, "colt_ema_update: image index " << i << " outside [0, " << n << ")");
+    s[i] = static_cast<float>(momentum * s[i] + (1.0 - momentum) * batch_scores[b]);
   }
 }
 

@@ -15,12 +15,18 @@ void check_rows(const char* loss, const Tensor& z, double temperature) {
   KDUP_CHECK(temperature > 0, loss << ": temperature must be positive, got " << temperature);
 }
 
-std::vector<int64_t> checked_domains(const char* loss, const Tensor& z, const Tensor& domain) {
-  std::vector<int64_t> d = row_labels(loss, domain, z.shape()[0], "domain");
+void check_labels(const char* loss, const Tensor& z, const std::vector<int64_t>& labels,
+                  const char* what) {
+  KDUP_CHECK(static_cast<int64_t>(labels.size()) == z.shape()[0],
+             loss << ": expected " << what << " of shape [" << z.shape()[0]
+                  << "] (one per row), got [" << labels.size() << "]");
+}
+
+void check_domains(const char* loss, const Tensor& z, const std::vector<int64_t>& d) {
+  check_labels(loss, z, d, "domain");
   for (size_t i = 0; i < d.size(); ++i)
     KDUP_CHECK(d[i] == 0 || d[i] == 1, loss << ": domain of row " << i << " is " << d[i]
                                             << ", expected 0 (ID) or 1 (OOD)");
-  return d;
 }
 
 bool single_domain(const std::vector<int64_t>& domain) {
@@ -72,10 +78,11 @@ Tensor log_add_exp(const Tensor& a, const Tensor& b) {
 
 }  // namespace
 
-Tensor domain_discrimination_loss(const Tensor& z, const Tensor& domain, double temperature) {
+Tensor domain_discrimination_loss(const Tensor& z, const std::vector<int64_t>& d,
+                                  double temperature) {
   const char* loss = "domain_discrimination_loss";
   check_rows(loss, z, temperature);
-  const std::vector<int64_t> d = checked_domains(loss, z, domain);
+  check_domains(loss, z, d);
   if (d.empty() || single_domain(d)) return connected_zero(z);
   const PairMask same = same_label_pairs(d);
   Tensor weights = mean_over_positives_weights(same, z);
@@ -89,10 +96,10 @@ Tensor domain_discrimination_loss(const Tensor& z, const Tensor& domain, double 
   return -sum(weights * pair_log_prob);
 }
 
-Tensor supcon_loss(const Tensor& z, const Tensor& labels, double temperature) {
+Tensor supcon_loss(const Tensor& z, const std::vector<int64_t>& l, double temperature) {
   const char* loss = "supcon_loss";
   check_rows(loss, z, temperature);
-  const std::vector<int64_t> l = row_labels(loss, labels, z.shape()[0], "labels");
+  check_labels(loss, z, l, "labels");
   const PairMask positive = same_label_pairs(l);
   Tensor weights = mean_over_positives_weights(positive, z);
   if (!weights.defined()) return connected_zero(z);
@@ -105,12 +112,31 @@ Tensor supcon_loss(const Tensor& z, const Tensor& labels, double temperature) {
   return -sum(weights * pair_log_prob);
 }
 
-Tensor colt_domain_loss(const Tensor& z, const Tensor& domain, double temperature) {
+Tensor colt_domain_loss(const Tensor& z, const std::vector<int64_t>& d, double temperature) {
   const char* loss = "colt_domain_loss";
   check_rows(loss, z, temperature);
-  const std::vector<int64_t> d = checked_domains(loss, z, domain);
+  check_domains(loss, z, d);
   if (d.empty() || single_domain(d)) return connected_zero(z);
-  return supcon_loss(z, domain, temperature);
+  return supcon_loss(z, d, temperature);
+}
+
+// The label tensors, read to the host where the masks are built.
+Tensor domain_discrimination_loss(const Tensor& z, const Tensor& domain, double temperature) {
+  const char* loss = "domain_discrimination_loss";
+  check_rows(loss, z, temperature);
+  return domain_discrimination_loss(z, row_labels(loss, domain, z.shape()[0], "domain"),
+                                    temperature);
+}
+
+Tensor supcon_loss(const Tensor& z, const Tensor& labels, double temperature) {
+  check_rows("supcon_loss", z, temperature);
+  return supcon_loss(z, row_labels("supcon_loss", labels, z.shape()[0], "labels"), temperature);
+}
+
+Tensor colt_domain_loss(const Tensor& z, const Tensor& domain, double temperature) {
+  check_rows("colt_domain_loss", z, temperature);
+  return colt_domain_loss(z, row_labels("colt_domain_loss", domain, z.shape()[0], "domain"),
+                          temperature);
 }
 
 }  // namespace kdup

@@ -1,6 +1,9 @@
 // Losses that contrast the two domains of a merged ID + OOD batch: KDUP's domain discrimination
 // loss L_DD (paper Eq. 9) and COLT's domain loss (SupCon with domain labels as classes).
 #pragma once
+#include <cstdint>
+#include <vector>
+
 #include "tensor/tensor.h"
 
 namespace kdup {
@@ -26,5 +29,12 @@ Tensor supcon_loss(const Tensor& z, const Tensor& labels, double temperature);
 // COLT's domain loss: supcon_loss with the domains (0 = ID, 1 = OOD) as labels, added by COLT only
 // when the batch holds OOD rows; a batch of one domain gives exactly zero (connected to z).
 Tensor colt_domain_loss(const Tensor& z, const Tensor& domain, double temperature);
+
+// The same three with the labels as host values (a trainer knows them on the host: no read of a
+// device tensor). The overloads above read their label tensor and call these.
+Tensor domain_discrimination_loss(const Tensor& z, const std::vector<int64_t>& domain,
+                                  double temperature);
+Tensor supcon_loss(const Tensor& z, const std::vector<int64_t>& labels, double temperature);
+Tensor colt_domain_loss(const Tensor& z, const std::vector<int64_t>& domain, double temperature);
 
 }  // namespace kdup

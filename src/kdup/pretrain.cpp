@@ -70,9 +70,9 @@ EpochReport Pretrainer::train_epoch(const std::function<void(const StepReport&)>
     Tensor loss = nt_xent_loss(z1, z2, config_.temperature);
     loss.backward();
     optimizer_.step();
-    const double value = loss.item();
-    check_step_finite("pretrain", state_.epoch + 1, step + 1, loader.batches(), {{"loss", value}},
-                      optimizer_, model_);
+    const StepValues values = read_step_values({{"loss", loss}}, optimizer_, model_);
+    check_step_finite("pretrain", state_.epoch + 1, step + 1, loader.batches(), values);
+    const double value = values.loss();
     const int64_t images = 2 * static_cast<int64_t>(batch.ids.size());
     totals_.add_step({value}, images);
     ++state_.step;

@@ -29,8 +29,9 @@ PairMask denominator_pairs(const PairMask& positive, PsdDenominator denominator)
 
 }  // namespace
 
-Tensor pseudo_semantic_loss(const Tensor& z1, const Tensor& z2, const Tensor& partners,
-                            double temperature, PsdDenominator denominator) {
+Tensor pseudo_semantic_loss(const Tensor& z1, const Tensor& z2,
+                            const std::vector<uint8_t>& partners, double temperature,
+                            PsdDenominator denominator) {
   KDUP_CHECK(z1.defined() && z2.defined(), "pseudo_semantic_loss: undefined view tensor");
   KDUP_CHECK(z1.dim() == 2 && z1.shape() == z2.shape(),
              "pseudo_semantic_loss: the two views must both be [B, d], got "
@@ -39,13 +40,11 @@ Tensor pseudo_semantic_loss(const Tensor& z1, const Tensor& z2, const Tensor& pa
                                   << temperature);
   const int64_t batch = z1.shape()[0];
   KDUP_CHECK(batch >= 1, "pseudo_semantic_loss: empty batch");
-  KDUP_CHECK(partners.defined() && partners.dtype() == DType::u8,
-             "pseudo_semantic_loss: partners must be a uint8 [B, B] matrix");
-  KDUP_CHECK(partners.shape() == (Shape{batch, batch}),
-             "pseudo_semantic_loss: partners must be [" << batch << ", " << batch
-                                                        << "] for views " << shape_str(z1.shape())
-                                                        << ", got " << shape_str(partners.shape()));
-  const PairMask positive = positive_pairs(partners.to_vector<uint8_t>(), batch);
+  KDUP_CHECK(static_cast<int64_t>(partners.size()) == batch * batch,
+             "pseudo_semantic_loss: partners must be [" << batch << ", " << batch << "] for views "
+                                                        << shape_str(z1.shape()) << ", got "
+                                                        << partners.size() << " entries");
+  const PairMask positive = positive_pairs(partners, batch);
   const PairMask denominator_mask = denominator_pairs(positive, denominator);
   for (int64_t i = 0; i < 2 * batch; ++i)
     KDUP_CHECK(denominator_mask.count_in_row(i) > 0,
@@ -59,7 +58,20 @@ Tensor pseudo_semantic_loss(const Tensor& z1, const Tensor& z2, const Tensor& pa
   return mean(row_logsumexp_over(logits, denominator_mask) - row_logsumexp_over(logits, positive));
 }
 
-Tensor partner_matrix(const std::vector<std::vector<int64_t>>& partner_positions, Device device) {
+Tensor pseudo_semantic_loss(const Tensor& z1, const Tensor& z2, const Tensor& partners,
+                            double temperature, PsdDenominator denominator) {
+  KDUP_CHECK(z1.defined() && z2.defined(), "pseudo_semantic_loss: undefined view tensor");
+  const int64_t batch = z1.dim() == 2 ? z1.shape()[0] : 0;
+  KDUP_CHECK(partners.defined() && partners.dtype() == DType::u8,
+             "pseudo_semantic_loss: partners must be a uint8 [B, B] matrix");
+  KDUP_CHECK(z1.dim() != 2 || partners.shape() == (Shape{batch, batch}),
+             "pseudo_semantic_loss: partners must be [" << batch << ", " << batch
+                                                        << "] for views " << shape_str(z1.shape())
+                                                        << ", got " << shape_str(partners.shape()));
+  return pseudo_semantic_loss(z1, z2, partners.to_vector<uint8_t>(), temperature, denominator);
+}
+
+std::vector<uint8_t> partner_bits(const std::vector<std::vector<int64_t>>& partner_positions) {
   const int64_t batch = static_cast<int64_t>(partner_positions.size());
   std::vector<uint8_t> matrix(static_cast<size_t>(batch * batch), 0);
   for (int64_t a = 0; a < batch; ++a)
@@ -69,7 +81,12 @@ Tensor partner_matrix(const std::vector<std::vector<int64_t>>& partner_positions
                                                                 << batch << ")");
       matrix[static_cast<size_t>(a * batch + b)] = 1;
     }
-  return Tensor::from_vector(matrix, {batch, batch}, device);
+  return matrix;
+}
+
+Tensor partner_matrix(const std::vector<std::vector<int64_t>>& partner_positions, Device device) {
+  const auto batch = static_cast<int64_t>(partner_positions.size());
+  return Tensor::from_vector(partner_bits(partner_positions), {batch, batch}, device);
 }
 
 }  // namespace kdup

@@ -32,8 +32,15 @@ Tensor pseudo_semantic_loss(const Tensor& z1, const Tensor& z2, const Tensor& pa
                             double temperature,
                             PsdDenominator denominator = PsdDenominator::as_written);
 
-// The partner matrix from per-sample lists: partner_positions[a] holds the batch positions (in
-// [0, B), B = partner_positions.size()) of a's partners. Returns uint8 [B, B] on `device`.
+// The same with the partner matrix as host bytes, row-major [B * B] (a trainer builds it on the
+// host: no read of a device tensor). The overload above reads its tensor and calls this one.
+Tensor pseudo_semantic_loss(const Tensor& z1, const Tensor& z2,
+                            const std::vector<uint8_t>& partners, double temperature,
+                            PsdDenominator denominator = PsdDenominator::as_written);
+
+// The partner matrix from per-sample lists, as host bytes [B * B] and as a tensor: partner_positions[a] holds the batch positions (in
+// [0, B), B = partner_positions.size()) of a's partners. The tensor is uint8 [B, B] on `device`.
+std::vector<uint8_t> partner_bits(const std::vector<std::vector<int64_t>>& partner_positions);
 Tensor partner_matrix(const std::vector<std::vector<int64_t>>& partner_positions,
                       Device device = Device::cpu);
 

@@ -111,8 +111,8 @@ void Stage1Trainer::build_merged_images() {
   merged_images_ = concat({id_part, extra}, 0).to(config_.base.device);
 }
 
-double Stage1Trainer::train_step(const TwoViewBatch& batch, bool merged, double& contrastive,
-                                 double& domain) {
+Tensor Stage1Trainer::train_step(const TwoViewBatch& batch, bool merged, Tensor& contrastive,
+                                 Tensor& domain, Tensor& colt_scores) {
   const bool sdclr = config_.base.method == "sdclr";
   const double tau = config_.base.temperature;
   const auto n_id = static_cast<int64_t>(data_.id_ids.size());
@@ -136,7 +136,7 @@ double Stage1Trainer::train_step(const TwoViewBatch& batch, bool merged, double&
           if (it->second != p) partners[p].push_back(it->second);
       }
     contrastive_term =
-        pseudo_semantic_loss(z1, z2, partner_matrix(partners, z1.device()), tau,
+        pseudo_semantic_loss(z1, z2, partner_bits(partners), tau,
                              config_.psd_denominator == "infonce" ? PsdDenominator::infonce
                                                                   : PsdDenominator::as_written);
   } else {
@@ -146,38 +146,38 @@ double Stage1Trainer::train_step(const TwoViewBatch& batch, bool merged, double&
   if (merged && config_.domain_loss != "none") {
     // Domain labels of the 2B rows [view 1; view 2]: 1 for the sampled OOD rows. The augmented
     // ID copies keep the ID label.
-    std::vector<uint8_t> labels(static_cast<size_t>(2 * b), 0);
+    std::vector<int64_t> domains(static_cast<size_t>(2 * b), 0);
     if (config_.sampling != "augmented")
-      for (int64_t p = 0; p < b; ++p) labels[p] = labels[p + b] = batch.ids[p] >= n_id ? 1 : 0;
+      for (int64_t p = 0; p < b; ++p) domains[p] = domains[p + b] = batch.ids[p] >= n_id ? 1 : 0;
     const Tensor rows = concat({z1, z2}, 0);
-    const Tensor domains = Tensor::from_vector<uint8_t>(labels, {2 * b}).to(z1.device());
     domain_term = config_.domain_loss == "dd"
                       ? domain_discrimination_loss(rows, domains, tau) * config_.alpha
                       : colt_domain_loss(rows, domains, tau) * config_.sup_weight;
     loss = loss + domain_term;
   }
   if (config_.tailness == "colt") {
-    // COLT's tailness: the batch's NT-Xent logits scored and folded into the EMA of the ID rows.
+    // COLT's tailness: the batch's NT-Xent logits scored; the trainer folds the scores of the ID
+    // rows into their EMA once it has read them with the loss.
     NoGradGuard no_grad;
-    const Tensor scores =
+    colt_scores =
         colt_batch_scores(contrastive_logits(z1.detach(), z2.detach(), tau), config_.colt_top_k);
-    std::vector<int64_t> rows, images;
-    for (int64_t p = 0; p < b; ++p)
-      if (batch.ids[p] < n_id) {
-        rows.push_back(p);
-        images.push_back(batch.ids[p]);
-      }
-    if (!rows.empty()) {
-      const auto n = static_cast<int64_t>(rows.size());
-      colt_ema_update(method_.colt_scores, Tensor::from_vector<int64_t>(images, {n}),
-                      index_select(scores, Tensor::from_vector<int64_t>(rows, {n})),
-                      config_.colt_score_momentum);
-    }
   }
   loss.backward();
-  contrastive = contrastive_term.item();
-  domain = domain_term.defined() ? domain_term.item() : 0.0;
-  return loss.item();
+  contrastive = contrastive_term;
+  domain = domain_term;
+  return loss;
+}
+
+void Stage1Trainer::fold_colt_scores(const TwoViewBatch& batch, const std::vector<double>& scores) {
+  const auto n_id = static_cast<int64_t>(data_.id_ids.size());
+  std::vector<int64_t> images;
+  std::vector<double> id_scores;
+  for (size_t p = 0; p < batch.ids.size(); ++p)
+    if (batch.ids[p] < n_id) {
+      images.push_back(batch.ids[p]);
+      id_scores.push_back(scores.at(p));
+    }
+  colt_ema_update(method_.colt_scores, images, id_scores, config_.colt_score_momentum);
 }
 
 Stage1EpochReport Stage1Trainer::train_epoch(const std::function<void(const StepReport&)>& on_step,
@@ -218,14 +218,17 @@ Stage1EpochReport Stage1Trainer::train_epoch(const std::function<void(const Step
     const double lr = schedule_.lr_at(state_.step);
     optimizer_.set_lr(lr);
     optimizer_.zero_grad();
-    double contrastive = 0, domain = 0;
-    const double value = train_step(batch, merged, contrastive, domain);
+    Tensor contrastive, domain, colt_scores;
+    const Tensor loss = train_step(batch, merged, contrastive, domain, colt_scores);
     optimizer_.step();
-    check_step_finite("stage1", state_.epoch + 1, step + 1, steps,
-                      {{"loss", value}, {"contrastive", contrastive}, {"domain", domain}},
-                      optimizer_, model_);
+    const StepValues values = read_step_values(
+        {{"loss", loss}, {"contrastive", contrastive}, {"domain", domain}}, optimizer_, model_,
+        colt_scores);
+    check_step_finite("stage1", state_.epoch + 1, step + 1, steps, values);
+    if (colt_scores.defined()) fold_colt_scores(batch, values.extra);
+    const double value = values.loss();
     const int64_t images = 2 * static_cast<int64_t>(batch.ids.size());
-    totals_.add_step({value, contrastive, domain}, images);
+    totals_.add_step({value, values.term(1), values.term(2)}, images);
     ++state_.step;
     if (on_step) on_step({state_.epoch, step, steps, value, lr, images});
     report.lr = lr;

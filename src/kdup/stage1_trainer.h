@@ -64,7 +64,10 @@ class Stage1Trainer {
   bool refresh_due() const;
   int64_t merged_size() const;
   void build_merged_images();
-  double train_step(const TwoViewBatch& batch, bool merged, double& contrastive, double& domain);
+  // One step's loss and terms, and COLT's batch scores when its tailness is on (else undefined).
+  Tensor train_step(const TwoViewBatch& batch, bool merged, Tensor& contrastive, Tensor& domain,
+                    Tensor& colt_scores);
+  void fold_colt_scores(const TwoViewBatch& batch, const std::vector<double>& scores);
 
   ContrastiveModel& model_;
   Stage1Config config_;

@@ -158,8 +158,8 @@ Tensor Stage2Trainer::views(const std::vector<int64_t>& positions, uint64_t view
   return augment_batch(images_, image_ids, augment, key).to(config_.base.device);
 }
 
-Tensor Stage2Trainer::step_loss(const std::vector<int64_t>& anchors, double& contrastive,
-                                double& distillation) {
+Tensor Stage2Trainer::step_loss(const std::vector<int64_t>& anchors, Tensor& contrastive,
+                                Tensor& distillation) {
   const int64_t b = static_cast<int64_t>(anchors.size());
   Tensor anchor_views = views(anchors, 0), contrast_loss, y, z;
   if (config_.mode == "typical") {
@@ -188,8 +188,8 @@ Tensor Stage2Trainer::step_loss(const std::vector<int64_t>& anchors, double& con
   }
   // Eq. 12 over the anchors: g keeps f's pairwise cosine structure.
   Tensor distill_loss = distillation_loss(z.slice(0, 0, b), y.slice(0, 0, b));
-  contrastive += contrast_loss.item();
-  distillation += distill_loss.item();
+  contrastive = contrast_loss;
+  distillation = distill_loss;
   return contrast_loss + distill_loss * config_.beta;
 }
 
@@ -210,16 +210,16 @@ Stage2EpochReport Stage2Trainer::train_epoch(const std::function<void(const Step
     const double lr = schedule_.lr_at(state_.step);
     optimizer_.set_lr(lr);
     optimizer_.zero_grad();
-    double contrastive = 0, distillation = 0;
+    Tensor contrastive, distillation;
     Tensor loss = step_loss(anchors, contrastive, distillation);
     loss.backward();
     optimizer_.step();
-    const double value = loss.item();
-    check_step_finite(
-        "stage2", state_.epoch + 1, step + 1, steps,
-        {{"loss", value}, {"contrastive", contrastive}, {"distillation", distillation}}, optimizer_,
+    const StepValues values = read_step_values(
+        {{"loss", loss}, {"contrastive", contrastive}, {"distillation", distillation}}, optimizer_,
         g_);
-    totals_.add_step({value, contrastive, distillation}, trained_per_step);
+    check_step_finite("stage2", state_.epoch + 1, step + 1, steps, values);
+    const double value = values.loss();
+    totals_.add_step({value, values.term(1), values.term(2)}, trained_per_step);
     ++state_.step;
     if (on_step) on_step({state_.epoch, step, steps, value, lr, trained_per_step});
     report.lr = lr;

@@ -97,8 +97,8 @@ class Stage2Trainer {
  private:
   bool guided() const { return config_.mode != "typical"; }
   Tensor embed_for_pairs() const;
-  // The g-side loss of one minibatch of anchor positions; adds to the epoch's component sums.
-  Tensor step_loss(const std::vector<int64_t>& anchors, double& contrastive, double& distillation);
+  // L_GL = L_GCL + beta L_DL of one minibatch of anchor positions, and its two terms.
+  Tensor step_loss(const std::vector<int64_t>& anchors, Tensor& contrastive, Tensor& distillation);
   Tensor views(const std::vector<int64_t>& positions, uint64_t view) const;
 
   const ContrastiveModel& f_;

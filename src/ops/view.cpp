@@ -4,6 +4,7 @@
 
 #include "autograd/node.h"
 #include "ops/dispatch.h"
+#include "tensor/host_reads.h"
 
 namespace kdup {
 
@@ -113,8 +114,12 @@ Tensor Tensor::to(Device target) const {
   Tensor out = Tensor::empty(shape(), dtype(), target);
   const size_t bytes = numel() * dtype_size(dtype());
   if (bytes > 0) {
-    if (target == Device::cuda) cuda_copy_to_device(out.raw_data(), source.raw_data(), bytes);
-    else cuda_copy_to_host(out.raw_data(), source.raw_data(), bytes);
+    if (target == Device::cuda) {
+      cuda_copy_to_device(out.raw_data(), source.raw_data(), bytes);
+    } else {
+      count_host_read();
+      cuda_copy_to_host(out.raw_data(), source.raw_data(), bytes);
+    }
   }
   return record("to_device", out, {*this}, [from = device()](const Tensor& g) {
     return std::vector<Tensor>{g.to(from)};

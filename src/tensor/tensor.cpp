@@ -4,6 +4,7 @@
 
 #include "autograd/node.h"
 #include "ops/dispatch.h"
+#include "tensor/host_reads.h"
 #include "tensor/philox.h"
 
 namespace kdup {
@@ -129,6 +130,7 @@ void* Tensor::raw_data() const {
 
 template <class T>
 std::vector<T> Tensor::to_vector() const {
+  if (device() == Device::cpu) count_host_read();  // a device tensor counts in to(Device::cpu)
   Tensor host = to(Device::cpu).contiguous();
   std::vector<T> out(host.numel());
   dispatch_all(host.dtype(), "to_vector", [&](auto tag) {

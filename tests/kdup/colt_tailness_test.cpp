@@ -47,14 +47,12 @@ TEST(Tailness, ColtScoreFromRealLogitsIsAProbabilityMass) {
 
 TEST(Tailness, ColtEmaUpdatesOnlyTheBatchImages) {
   Tensor scores = Tensor::full({4}, 0.5);
-  colt_ema_update(scores, Tensor::from_vector(std::vector<int64_t>{2, 0}, {2}),
-                  Tensor::from_vector(std::vector<double>{1.0, 0.0}, {2}), 0.97);
+  colt_ema_update(scores, {2, 0}, {1.0, 0.0}, 0.97);
   test::expect_close(scores.to_vector<double>(), {0.97 * 0.5, 0.5, 0.97 * 0.5 + 0.03, 0.5}, 1e-6);
-  test::expect_error(
-      [&] {
-        colt_ema_update(scores, Tensor::from_vector(std::vector<int64_t>{4}, {1}), Tensor::zeros({1}));
-      },
-      {"colt_ema_update", "image index 4", "[0, 4)"});
+  test::expect_error([&] { colt_ema_update(scores, {4}, {0.0}); },
+                     {"colt_ema_update", "image index 4", "[0, 4)"});
+  test::expect_error([&] { colt_ema_update(scores, {0, 1}, {0.0}); },
+                     {"colt_ema_update", "2 image indices", "1 batch scores"});
 }
 
 }  // namespace

@@ -21,6 +21,13 @@ namespace {
 constexpr int64_t kRowBlock = 256;  // rows summed on their own, then added in block order
 constexpr int64_t kMinWidth = 64;   // values per wide row (see Rows)
 
+// A contiguous per-channel [C] tensor (gamma, beta, running statistics) as doubles.
+template <class T>
+std::vector<double> channel_values(const Tensor& v) {
+  const T* p = v.data<T>();
+  return std::vector<double>(p, p + v.numel());
+}
+
 // x as rows of C channel values. Short rows are taken `fold` at a time as one wide row of
 // width = fold * C values, with every per-channel vector tiled fold times: a row of 16 channels
 // would give the vector units only 4 double-precision accumulators, whose add latency, not the
@@ -173,7 +180,7 @@ void batch_norm_forward_train_channels_last(const Tensor& x, const Tensor& gamma
       invstd.data<T>()[c] = static_cast<T>(inv);
       scale[c] = static_cast<double>(gamma.data<T>()[c]) * inv;
     }
-    normalise_rows(relu, l, px, m, scale, beta.to_vector<double>(), y.data<T>());
+    normalise_rows(relu, l, px, m, scale, channel_values<T>(beta), y.data<T>());
   });
 }
 
@@ -187,8 +194,8 @@ void batch_norm_forward_eval_channels_last(const Tensor& x, const Tensor& gamma,
     for (int64_t c = 0; c < l.channels; ++c)
       scale[c] = static_cast<double>(gamma.data<T>()[c]) /
                  std::sqrt(static_cast<double>(running_var.data<T>()[c]) + eps);
-    normalise_rows(relu, l, x.data<T>(), running_mean.to_vector<double>(), scale,
-                   beta.to_vector<double>(), y.data<T>());
+    normalise_rows(relu, l, x.data<T>(), channel_values<T>(running_mean), scale,
+                   channel_values<T>(beta), y.data<T>());
   });
 }
 
