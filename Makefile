@@ -7,6 +7,8 @@
 #   make test   installs what is missing, builds everything and runs the test suite
 #   make sanitize  the test suite built with AddressSanitizer and UndefinedBehaviorSanitizer
 #   make fuzz   every fuzz target of tools/fuzz/ for FUZZ_SECONDS seconds (clang, libFuzzer)
+#   make gpu-kit  a self-contained folder (gpu-kit/) to carry to a bare GPU machine and run
+#               gpu-kit/check.sh there (docs/gpu_kit.md)
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
@@ -32,9 +34,11 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PACKAGES := build-essential cmake libopenblas-openmp-dev libdnnl-dev nlohmann-json3-dev libstb-dev \
                 libjpeg-dev googletest libgtest-dev xz-utils curl
 REFERENCE_PACKAGES := python3-torch python3-numpy
+# `make gpu-kit` needs Python (the data subset); its static archives come with DEB_PACKAGES.
+KIT_PACKAGES := python3
 
 .PHONY: all deps deps-if-missing reference-deps test sanitize fuzz data demo compare attribution \
-        budget bench clean
+        budget bench gpu-kit clean
 
 all: deps-if-missing $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
@@ -103,6 +107,22 @@ budget: all data
 # kdup against PyTorch on this CPU, side by side; appends the table to BENCHMARKS.md.
 bench: all reference-deps
 	/usr/bin/python3 tools/bench/cpu_bench.py --build $(BUILD)
+
+# The GPU kit (docs/gpu_kit.md): kdup, kdup_tests and kdup_bench for KIT_ARCHS with every library
+# but libc, libstdc++, cuBLAS and cuDNN linked in (-DKDUP_STATIC_KIT=ON, its own build folder),
+# check.sh, the PyTorch reference benchmark, the configs and a CIFAR-10-LT subset; then the checks
+# of tools/gpu_kit/verify_kit.sh (NEEDED libraries, device code, size, check.sh --dry-run).
+# A clean build for two architectures takes about 15 minutes on 2 cores, so CI does not run it.
+KIT ?= gpu-kit
+KIT_BUILD ?= build-kit
+KIT_ARCHS ?= 75;90
+gpu-kit: deps-if-missing data
+	@dpkg -s $(KIT_PACKAGES) >/dev/null 2>&1 || $(MAKE) deps DEB_PACKAGES="$(KIT_PACKAGES)"
+	cmake -S . -B $(KIT_BUILD) -DCMAKE_BUILD_TYPE=Release -DKDUP_STATIC_KIT=ON \
+	  "-DCMAKE_CUDA_ARCHITECTURES=$(KIT_ARCHS)"
+	cmake --build $(KIT_BUILD) -j $(JOBS) --target kdup kdup_tests kdup_bench
+	tools/gpu_kit/make_kit.sh $(KIT_BUILD) $(KIT)
+	KIT_ARCHS="$(subst ;, ,$(KIT_ARCHS))" tools/gpu_kit/verify_kit.sh $(KIT)
 
 clean:
 	rm -rf $(BUILD)

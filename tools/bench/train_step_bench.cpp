@@ -28,6 +28,8 @@
 
 #ifdef KDUP_WITH_CUDA
 #include <cuda_runtime.h>
+
+#include "cuda/allocator.h"
 #endif
 
 namespace kdup {
@@ -80,14 +82,33 @@ std::vector<double> time_steps(const Options& o, Device device, const std::funct
   return seconds;
 }
 
+// On CUDA, the caching allocator's reservation (blocks in use plus blocks cached) after the steps:
+// it never returns blocks to the driver by itself, so this is its high-water mark, the counterpart of
+// PyTorch's max_memory_reserved (cuBLAS/cuDNN handles and the CUDA context are not in it).
+std::string device_memory_field(Device device) {
+#ifdef KDUP_WITH_CUDA
+  if (device == Device::cuda) {
+    const cuda::AllocatorStats stats = cuda::allocator_stats();
+    char field[96];
+    std::snprintf(field, sizeof field, ", \"device_reserved_mib\": %.1f",
+                  static_cast<double>(stats.bytes_in_use + stats.bytes_cached) / (1 << 20));
+    return field;
+  }
+#else
+  (void)device;
+#endif
+  return "";
+}
+
 void report(const Options& o, const std::vector<double>& seconds, double items, double flops) {
   const double best = seconds.front(), median = seconds[seconds.size() / 2];
+  const Device device = o.device == "cuda" ? Device::cuda : Device::cpu;
   std::printf("{\"impl\": \"kdup\", \"mode\": \"%s\", \"device\": \"%s\", \"width\": %g, "
               "\"batch\": %lld, \"steps\": %lld, \"best_seconds\": %.6f, \"median_seconds\": %.6f, "
-              "\"best_items_per_s\": %.2f, \"median_items_per_s\": %.2f, \"best_gflops\": %.2f}\n",
+              "\"best_items_per_s\": %.2f, \"median_items_per_s\": %.2f, \"best_gflops\": %.2f%s}\n",
               o.mode.c_str(), o.device.c_str(), o.width, static_cast<long long>(o.batch),
               static_cast<long long>(o.steps), best, median, items / best, items / median,
-              flops / best * 1e-9);
+              flops / best * 1e-9, device_memory_field(device).c_str());
 }
 
 void run_network(const Options& o, Device device) {

@@ -3,6 +3,10 @@ random inputs of the same sizes; prints one JSON line with the same fields.
 
     /usr/bin/python3 tools/reference/bench_reference.py --mode simclr --device cpu --batch 128
     /usr/bin/python3 tools/reference/bench_reference.py --mode knn --n 12406 --dim 128 --k 200
+
+On CUDA, TF32 is off for matrix products and cuDNN convolutions unless --allow-tf32 is given (kdup
+computes float32 with float32 FMA), and the line carries the peak memory PyTorch's caching allocator
+allocated and reserved (device_reserved_mib is the counterpart of kdup_bench's).
 """
 import argparse
 import json
@@ -76,10 +80,17 @@ def main():
     p.add_argument("--clusters", type=int, default=10)
     p.add_argument("--iterations", type=int, default=20)
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: leave as is)")
+    p.add_argument("--allow-tf32", action="store_true",
+                   help="let CUDA matrix products and convolutions use TF32 (default: float32 only)")
     a = p.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
     dev = torch.device(a.device)
+    # PyTorch leaves cuDNN's TF32 on by default; a float32 comparison needs it off on both paths.
+    torch.backends.cuda.matmul.allow_tf32 = a.allow_tf32
+    torch.backends.cudnn.allow_tf32 = a.allow_tf32
+    if dev.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(dev)
 
     if a.mode in ("knn", "kmeans"):
         x = torch.randn(a.n, a.dim, device=dev)
@@ -130,13 +141,18 @@ def main():
             seconds.append(time.perf_counter() - start)
     seconds.sort()
     best, median = seconds[0], seconds[len(seconds) // 2]
-    print(json.dumps({"impl": "pytorch " + torch.__version__, "mode": a.mode, "device": a.device,
-                      "width": a.width, "batch": a.batch, "steps": a.steps,
-                      "threads": torch.get_num_threads(),
-                      "best_seconds": round(best, 6), "median_seconds": round(median, 6),
-                      "best_items_per_s": round(items / best, 2),
-                      "median_items_per_s": round(items / median, 2),
-                      "best_gflops": round(flops / best * 1e-9, 2)}))
+    result = {"impl": "pytorch " + torch.__version__, "mode": a.mode, "device": a.device,
+              "width": a.width, "batch": a.batch, "steps": a.steps,
+              "threads": torch.get_num_threads(),
+              "best_seconds": round(best, 6), "median_seconds": round(median, 6),
+              "best_items_per_s": round(items / best, 2),
+              "median_items_per_s": round(items / median, 2),
+              "best_gflops": round(flops / best * 1e-9, 2)}
+    if dev.type == "cuda":
+        result["tf32"] = a.allow_tf32
+        result["peak_allocated_mib"] = round(torch.cuda.max_memory_allocated(dev) / 2**20, 1)
+        result["device_reserved_mib"] = round(torch.cuda.max_memory_reserved(dev) / 2**20, 1)
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":
