@@ -32,7 +32,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the build, the tests and the data preparation need; the PyTorch reference scripts
 # (tools/reference/, `make bench`) need REFERENCE_PACKAGES as well.
 DEB_PACKAGES := build-essential cmake libopenblas-openmp-dev libdnnl-dev nlohmann-json3-dev libstb-dev \
-                libjpeg-dev googletest libgtest-dev xz-utils curl
+                libjpeg-dev googletest libgtest-dev xz-utils curl libopenmpi-dev openmpi-bin
 REFERENCE_PACKAGES := python3-torch python3-numpy
 # `make gpu-kit` needs Python (the data subset); its static archives come with DEB_PACKAGES.
 KIT_PACKAGES := python3
