@@ -24,15 +24,20 @@ std::vector<int64_t> all_indices(int64_t n) {
 
 TwoViewLoader::TwoViewLoader(const Tensor& images, std::vector<int64_t> ids, int64_t batch_size,
                              AugmentConfig augment, uint64_t seed, int64_t epoch, Device device,
-                             int64_t first_batch)
+                             int64_t first_batch, BatchShard shard)
     : images_(images),
       batch_size_(batch_size),
+      shard_(shard),
       augment_(std::move(augment)),
       key_{seed, static_cast<uint64_t>(epoch), 0},
       device_(device) {
   KDUP_CHECK(batch_size > 0 && static_cast<int64_t>(ids.size()) >= batch_size,
              "loader: batch size " << batch_size << " needs at least that many samples, got "
                                    << ids.size());
+  KDUP_CHECK(shard.ranks >= 1 && shard.rank >= 0 && shard.rank < shard.ranks &&
+                 batch_size % shard.ranks == 0,
+             "loader: a global batch of " << batch_size << " cannot be split evenly over "
+                                          << shard.ranks << " processes");
   const std::vector<int64_t> perm = epoch_permutation(static_cast<int64_t>(ids.size()), seed, epoch);
   order_.reserve(ids.size());
   for (int64_t p : perm) order_.push_back(ids[p]);
@@ -53,7 +58,8 @@ TwoViewBatch TwoViewLoader::make_batch(int64_t b) const {
   // training step is using.
   omp_set_num_threads(1);
   TwoViewBatch batch;
-  batch.ids.assign(order_.begin() + b * batch_size_, order_.begin() + (b + 1) * batch_size_);
+  const int64_t slice = batch_size_ / shard_.ranks, first = b * batch_size_ + shard_.rank * slice;
+  batch.ids.assign(order_.begin() + first, order_.begin() + first + slice);
   AugmentKey key = key_;
   key.view = 0;
   batch.view1 = augment_batch(images_, batch.ids, augment_, key).to(device_);

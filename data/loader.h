@@ -13,6 +13,13 @@ struct TwoViewBatch {
   Tensor view1, view2;       // float32 [B, 3, S, S] on the loader's device
 };
 
+// This process's part of every global batch in data-parallel training: rank r of `ranks` takes the
+// r-th of `ranks` equal, contiguous slices, so the ranks' slices in rank order are the global
+// batch of one process. The default is the whole batch.
+struct BatchShard {
+  int rank = 0, ranks = 1;
+};
+
 // A seeded permutation of 0..n-1 for one epoch (Fisher–Yates on Philox draws): the order depends on
 // (seed, epoch) only, so a resumed run sees the same batches.
 std::vector<int64_t> epoch_permutation(int64_t n, uint64_t seed, int64_t epoch);
@@ -25,10 +32,12 @@ class TwoViewLoader {
   // Iterates over `ids` in the epoch's order, in batches of batch_size (the last partial batch is
   // dropped, as the contrastive recipes do). `views` gives the augmentation of each view.
   // first_batch > 0 starts the epoch there (a run resumed at a step boundary): the batches before
-  // it are skipped without being made, the later ones are those of the whole epoch.
+  // it are skipped without being made, the later ones are those of the whole epoch. With a shard,
+  // batch_size is the global batch and each batch holds the shard's slice of it (augmented as in
+  // one process: a view depends on the sample id, not on where it is made).
   TwoViewLoader(const Tensor& images, std::vector<int64_t> ids, int64_t batch_size,
                 AugmentConfig augment, uint64_t seed, int64_t epoch, Device device,
-                int64_t first_batch = 0);
+                int64_t first_batch = 0, BatchShard shard = {});
   ~TwoViewLoader();
   int64_t batches() const { return batches_; }
   // The next batch, or false at the end of the epoch.
@@ -40,6 +49,7 @@ class TwoViewLoader {
   Tensor images_;
   std::vector<int64_t> order_;
   int64_t batch_size_, batches_, next_batch_ = 0;
+  BatchShard shard_;
   AugmentConfig augment_;
   AugmentKey key_;
   Device device_;

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "autograd/grad_mode.h"
+#include "dist/sync_batch_norm.h"
 #include "ops/ops.h"
 
 namespace kdup {
@@ -39,16 +40,19 @@ const BatchNorm::Branch& BatchNorm::active() const {
   return branches_[static_cast<size_t>(branch_) < branches_.size() ? branch_ : 0];
 }
 
-Tensor BatchNorm::forward(const Tensor& x) const {
-  const Branch& b = active();
-  return batch_norm(x, b.gamma, b.beta, b.running_mean, b.running_var, is_training(), momentum_,
-                    eps_);
-}
+Tensor BatchNorm::forward(const Tensor& x) const { return normalise(x, false); }
 
-Tensor BatchNorm::forward_relu(const Tensor& x) const {
+Tensor BatchNorm::forward_relu(const Tensor& x) const { return normalise(x, true); }
+
+Tensor BatchNorm::normalise(const Tensor& x, bool relu) const {
   const Branch& b = active();
-  return batch_norm_relu(x, b.gamma, b.beta, b.running_mean, b.running_var, is_training(),
-                         momentum_, eps_);
+  if (sync_ && sync_->size() > 1 && is_training())
+    return sync_batch_norm(*sync_, x, b.gamma, b.beta, b.running_mean, b.running_var, momentum_,
+                           eps_, relu);
+  return relu ? batch_norm_relu(x, b.gamma, b.beta, b.running_mean, b.running_var, is_training(),
+                                momentum_, eps_)
+              : batch_norm(x, b.gamma, b.beta, b.running_mean, b.running_var, is_training(),
+                           momentum_, eps_);
 }
 
 Linear::Linear(int64_t in, int64_t out, bool bias, InitSeeds& seeds) {

@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 
+#include "dist/communicator.h"
 #include "nn/module.h"
 
 namespace kdup {
@@ -42,8 +43,12 @@ class BatchNorm : public Module {
   explicit BatchNorm(int64_t channels, int branches = 1, double momentum = 0.1, double eps = 1e-5);
   Tensor forward(const Tensor& x) const;
   Tensor forward_relu(const Tensor& x) const;  // relu(forward(x)), fused (ops/nn.h)
+  // In training mode, normalise with the statistics of every rank's rows (model.sync_batch_norm,
+  // dist/sync_batch_norm.h); null: this process's rows only.
+  void synchronise_over(Communicator* communicator) { sync_ = communicator; }
 
  private:
+  Tensor normalise(const Tensor& x, bool relu) const;
   void on_branch(int branch) override { branch_ = branch; }
   struct Branch {
     Tensor gamma, beta, running_mean, running_var;
@@ -52,6 +57,7 @@ class BatchNorm : public Module {
   std::vector<Branch> branches_;
   double momentum_, eps_;
   int branch_ = 0;
+  Communicator* sync_ = nullptr;
 };
 
 // y = x W^T + b, initialised as torch.nn.Linear: U(-1/sqrt(in), 1/sqrt(in)).

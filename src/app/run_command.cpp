@@ -14,6 +14,7 @@
 #include "app/method_schema.h"
 #include "app/progress.h"
 #include "app/report.h"
+#include "dist/communicator.h"
 #include "app/run_dir.h"
 #include "app/stop_signals.h"
 #include "app/train_schema.h"
@@ -187,6 +188,11 @@ LabelGroups diagnosis_labels(const ExperimentData& data, GroupRule rule) {
 
 int run_command(const std::string& config_path, const std::vector<std::string>& overrides,
                 bool resume, const std::string& from) {
+  // The trainers' data-parallel support (dist/, nn/data_parallel.h) covers pre-training so far;
+  // until every stage, the logs and the checkpoints are shared out among the ranks, a run started
+  // by mpirun is refused rather than run N times into one folder.
+  KDUP_CHECK(!launched_by_mpi(), "run: started by mpirun with several processes; kdup run does "
+                                 "not yet train over several processes (run it without mpirun)");
   const Config cfg = load_config(config_path, train_schema(), overrides);
   const Device device = device_from_config(cfg);
   set_backend_options(backend_options_from(cfg));

@@ -17,6 +17,11 @@ bool launched_by_mpi() {
   return false;
 }
 
+Communicator& single_process() {
+  static SingleProcess one;
+  return one;
+}
+
 Communicator& process_communicator() {
   // Destroyed at exit, which finalises MPI.
 #ifdef KDUP_WITH_MPI

@@ -38,6 +38,9 @@ class SingleProcess final : public Communicator {
   void barrier() override {}
 };
 
+// A SingleProcess for code that runs alone (the default of the trainers).
+Communicator& single_process();
+
 // The communicator of this process: MPI's (CPU tensors) when started by mpirun and kdup was built
 // with MPI, else a SingleProcess. Created on first use; MPI is finalised at exit.
 Communicator& process_communicator();

@@ -4,9 +4,11 @@
 #include <cmath>
 
 #include "data/loader.h"
+#include "dist/all_gather.h"
 #include "kdup/divergence.h"
 #include "kdup/nt_xent.h"
 #include "kdup/sdclr_pruning.h"
+#include "nn/data_parallel.h"
 #include "ops/ops.h"
 
 namespace kdup {
@@ -20,8 +22,9 @@ int64_t steps_per_epoch(size_t samples, int64_t batch) {
 }  // namespace
 
 Pretrainer::Pretrainer(ContrastiveModel& model, const PretrainConfig& config, Tensor images,
-                       std::vector<int64_t> ids)
-    : model_(model), config_(config), images_(images.to(config.device)), ids_(std::move(ids)),
+                       std::vector<int64_t> ids, Communicator& communicator)
+    : model_(model), config_(config), communicator_(communicator),
+      images_(images.to(config.device)), ids_(std::move(ids)),
       optimizer_({{model.decayed_parameters(), config.weight_decay},
                   {model.undecayed_parameters(), 0.0}},
                  config.lr, config.momentum),
@@ -34,6 +37,8 @@ Pretrainer::Pretrainer(ContrastiveModel& model, const PretrainConfig& config, Te
                                   << " training images");
   state_.metadata["images_processed"] = "0";
   state_.metadata["train_seconds"] = "0";
+  broadcast_module(communicator_, model_);
+  synchronise_batch_norm(model_, config_.sync_batch_norm ? &communicator_ : nullptr);
 }
 
 int64_t Pretrainer::images_processed() const {
@@ -52,7 +57,8 @@ EpochReport Pretrainer::train_epoch(const std::function<void(const StepReport&)>
   if (sdclr && totals_.steps == 0)
     prune_by_global_magnitude(model_.backbone().convolutions(), config_.prune_ratio);
   TwoViewLoader loader(images_, ids_, config_.batch_size, config_.views.contrastive, config_.seed,
-                       state_.epoch, config_.device, totals_.steps);
+                       state_.epoch, config_.device, totals_.steps,
+                       {communicator_.rank(), communicator_.size()});
   EpochReport report;
   TwoViewBatch batch;
   auto elapsed = [&] {
@@ -67,13 +73,16 @@ EpochReport Pretrainer::train_epoch(const std::function<void(const StepReport&)>
     if (sdclr) model_.set_branch(1);  // the second view goes through the pruned branch
     Tensor z2 = model_.project(batch.view2);
     model_.set_branch(0);
-    Tensor loss = nt_xent_loss(z1, z2, config_.temperature);
+    // The global batch's NT-Xent on every rank (rows in rank order: the batch of one process).
+    Tensor loss = nt_xent_loss(all_gather_rows(communicator_, z1), all_gather_rows(communicator_, z2),
+                               config_.temperature);
     loss.backward();
+    all_reduce_gradients(communicator_, optimizer_);
     optimizer_.step();
     const StepValues values = read_step_values({{"loss", loss}}, optimizer_, model_);
     check_step_finite("pretrain", state_.epoch + 1, step + 1, loader.batches(), values);
     const double value = values.loss();
-    const int64_t images = 2 * static_cast<int64_t>(batch.ids.size());
+    const int64_t images = 2 * static_cast<int64_t>(batch.ids.size()) * communicator_.size();
     totals_.add_step({value}, images);
     ++state_.step;
     if (on_step) on_step({state_.epoch, step, loader.batches(), value, lr, images});

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "data/augment.h"
+#include "dist/communicator.h"
 #include "kdup/checkpoint.h"
 #include "kdup/contrastive_model.h"
 #include "kdup/epoch_totals.h"
@@ -25,6 +26,7 @@ struct PretrainConfig {
   double final_lr = 1e-6;
   double temperature = 0.2;
   double prune_ratio = 0.9;  // SDCLR
+  bool sync_batch_norm = false;  // over several processes: batch statistics of the global batch
   uint64_t seed = 0;
   Device device = Device::cpu;
   AugmentViews views = cifar_views();  // the data's contrastive and plain views
@@ -50,8 +52,12 @@ using StopCheck = std::function<bool()>;
 
 class Pretrainer {
  public:
+  // Over several processes (`communicator` of size N): batch_size is the global batch, each rank
+  // trains on its slice of every batch, NT-Xent sees the whole batch (dist/all_gather.h), and the
+  // gradients are summed over the ranks: the same steps as one process (nn/data_parallel.h). The
+  // model starts from rank 0's values.
   Pretrainer(ContrastiveModel& model, const PretrainConfig& config, Tensor images,
-             std::vector<int64_t> ids);
+             std::vector<int64_t> ids, Communicator& communicator = single_process());
   int64_t epochs_done() const { return state_.epoch; }
   int64_t epoch_steps_done() const { return totals_.steps; }  // within an unfinished epoch
   int64_t images_processed() const;  // forward+backward images so far, resumed runs included
@@ -67,6 +73,7 @@ class Pretrainer {
  private:
   ContrastiveModel& model_;
   PretrainConfig config_;
+  Communicator& communicator_;
   Tensor images_;
   std::vector<int64_t> ids_;
   SGD optimizer_;

@@ -1,0 +1,82 @@
+// SimCLR and SDCLR pre-training over two ranks (ctest's MpiTwoRanks) reach the parameters of one
+// process training on the same global batches: after one step to 1e-6 relative, after five to
+// 1e-4 (only the order of float sums differs), with batch normalisation over the global batch.
+// The learning rate keeps each step's change near 1% of the weights: at 0.1 this small network's
+// steps change its weights by a third, and any rounding difference grows thirty-fold a step in one
+// process as in two. The parameters must move by far more than the tolerance, so a wrong gradient
+// (a mean for the sum over ranks, a missing all-reduce) fails. Convolutions take the reference
+// path (see main in communicator_mpi_test.cpp).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "kdup/pretrain.h"
+#include "kdup/tiny_training.h"
+
+namespace kdup {
+namespace {
+
+ContrastiveModelConfig tiny_model(int branches) {
+  ContrastiveModelConfig c;
+  c.backbone.width = 1.0 / 16;
+  c.backbone.bn_branches = branches;
+  c.backbone.seed = 5;
+  c.projection_hidden = 16;
+  c.projection_dim = 8;
+  return c;
+}
+
+PretrainConfig tiny_training(const std::string& method) {
+  PretrainConfig c;
+  c.method = method;
+  c.epochs = 2;
+  c.batch_size = 8;
+  c.lr = 5e-4;
+  c.warmup_epochs = 0;
+  c.seed = 11;
+  c.sync_batch_norm = true;
+  return c;
+}
+
+// max |a - b| / max(1e-3, max |b|) over the parameters and buffers of two models.
+double relative_difference(const Module& a, const Module& b) {
+  const std::vector<float> va = test::all_values(a), vb = test::all_values(b);
+  EXPECT_EQ(va.size(), vb.size());
+  double diff = 0, scale = 1e-3;
+  for (size_t i = 0; i < std::min(va.size(), vb.size()); ++i) {
+    diff = std::max(diff, std::abs(double(va[i]) - double(vb[i])));
+    scale = std::max(scale, std::abs(double(vb[i])));
+  }
+  return diff / scale;
+}
+
+// Trains `steps` steps of the first epoch.
+void train_steps(Pretrainer& trainer, int steps) {
+  int done = 0;
+  trainer.train_epoch([&](const StepReport&) { ++done; }, [&] { return done >= steps; });
+}
+
+TEST(MpiPretrain, TwoRanksTrainAsOneProcess) {
+  Communicator& world = process_communicator();
+  const Tensor images = test::random_images(48, 1);
+  for (const std::string method : {"simclr", "sdclr"}) {
+    SCOPED_TRACE(method);
+    const int branches = method == "sdclr" ? 2 : 1;
+    ContrastiveModel single_model(tiny_model(branches)), model(tiny_model(branches)),
+        initial(tiny_model(branches));
+    Pretrainer single(single_model, tiny_training(method), images, test::first_ids(48));
+    Pretrainer ranks(model, tiny_training(method), images, test::first_ids(48), world);
+    train_steps(single, 1);
+    train_steps(ranks, 1);
+    EXPECT_LE(relative_difference(model, single_model), 1e-6) << "after one step";
+    train_steps(single, 4);
+    train_steps(ranks, 4);
+    EXPECT_LE(relative_difference(model, single_model), 1e-4) << "after five steps";
+    EXPECT_GE(relative_difference(single_model, initial), 1e-2) << "the parameters hardly moved";
+    EXPECT_EQ(ranks.images_processed(), single.images_processed());
+  }
+}
+
+}  // namespace
+}  // namespace kdup
