@@ -6,9 +6,11 @@
 
 #include "data/loader.h"
 #include "eval/embed.h"
+#include "dist/all_gather.h"
 #include "kdup/divergence.h"
 #include "kdup/guided_losses.h"
 #include "kdup/nt_xent.h"
+#include "nn/data_parallel.h"
 #include "ops/ops.h"
 
 namespace kdup {
@@ -91,9 +93,11 @@ Stage2Compute stage2_compute_per_epoch(const Stage2Config& config, int64_t num_i
 }
 
 Stage2Trainer::Stage2Trainer(const ContrastiveModel& f, ContrastiveModel& g,
-                             const Stage2Config& config, Tensor images, std::vector<int64_t> ids)
+                             const Stage2Config& config, Tensor images, std::vector<int64_t> ids,
+                             Communicator& communicator)
     : f_(f),
       g_(g),
+      communicator_(communicator),
       config_(checked(config, images, ids)),
       images_(images.to(config.base.device)),
       ids_(std::move(ids)),
@@ -108,7 +112,12 @@ Stage2Trainer::Stage2Trainer(const ContrastiveModel& f, ContrastiveModel& g,
   KDUP_CHECK(!f.is_training(),
              "stage2: the frozen network f must be in eval mode (call eval() on it first), so "
              "that its batch-norm statistics never change");
+  KDUP_CHECK(config_.base.batch_size % communicator_.size() == 0,
+             "stage2.batch_size: " << config_.base.batch_size << " cannot be split evenly over "
+                                   << communicator_.size() << " processes");
   g_.copy_from(f_);  // g starts as a copy of f (paper §3.2)
+  broadcast_module(communicator_, g_);
+  synchronise_batch_norm(g_, config_.base.sync_batch_norm ? &communicator_ : nullptr);
   state_.metadata["images_processed"] = "0";
   state_.metadata["frozen_images_processed"] = "0";
   state_.metadata["train_seconds"] = "0";
@@ -161,33 +170,44 @@ Tensor Stage2Trainer::views(const std::vector<int64_t>& positions, uint64_t view
 Tensor Stage2Trainer::step_loss(const std::vector<int64_t>& anchors, Tensor& contrastive,
                                 Tensor& distillation) {
   const int64_t b = static_cast<int64_t>(anchors.size());
-  Tensor anchor_views = views(anchors, 0), contrast_loss, y, z;
+  // Rows of this rank's anchors -> the rows of the whole batch (every rank's, in rank order): the
+  // losses below are those of one process holding the whole batch.
+  auto global = [&](const Tensor& rows) { return all_gather_rows(communicator_, rows); };
+  Tensor anchor_views = views(anchors, 0), contrast_loss, y_anchor, z_anchor;
   if (config_.mode == "typical") {
     // Two views of every anchor through g (one forward, so batch norm sees both) and NT-Xent.
-    y = g_.project(concat({anchor_views, views(anchors, 1)}, 0));
-    contrast_loss = nt_xent_loss(y.slice(0, 0, b), y.slice(0, b, 2 * b), config_.base.temperature);
+    const Tensor y = g_.project(concat({anchor_views, views(anchors, 1)}, 0));
+    y_anchor = global(y.slice(0, 0, b));
+    contrast_loss = nt_xent_loss(y_anchor, global(y.slice(0, b, 2 * b)), config_.base.temperature);
     NoGradGuard no_grad;
-    z = f_.project(anchor_views).detach();
+    z_anchor = global(f_.project(anchor_views).detach());
   } else {
     // Anchor, positive and negative views through g; the same inputs through f.
     const AnchorPairs drawn = draw_anchor_pairs(pairs_, anchors, config_.base.seed, state_.epoch);
     Tensor inputs = concat({anchor_views, views(drawn.positives, 1), views(drawn.negatives, 2)}, 0);
-    y = g_.project(inputs);
+    const Tensor y = g_.project(inputs);
     const bool weighting = config_.mode == "guided_weighting";
+    Tensor z;
     {
       NoGradGuard no_grad;
       z = f_.project(weighting ? inputs : anchor_views).detach();
+      z_anchor = global(z.slice(0, 0, b));
     }
+    y_anchor = global(y.slice(0, 0, b));
     // Eq. 11; guided_sampling keeps the selection and drops the weights (w = 0).
-    GuidanceWeights w{Tensor::zeros({b}, y.dtype(), y.device()),
-                      Tensor::zeros({b}, y.dtype(), y.device())};
-    if (weighting)
-      w = guidance_weights(z.slice(0, 0, b), z.slice(0, b, 2 * b), z.slice(0, 2 * b, 3 * b));
-    contrast_loss = guided_contrastive_loss(y.slice(0, 0, b), y.slice(0, b, 2 * b),
-                                            y.slice(0, 2 * b, 3 * b), w.positive, w.negative);
+    const int64_t batch = y_anchor.shape()[0];
+    GuidanceWeights w{Tensor::zeros({batch}, y.dtype(), y.device()),
+                      Tensor::zeros({batch}, y.dtype(), y.device())};
+    if (weighting) {
+      NoGradGuard no_grad;
+      w = guidance_weights(z_anchor, global(z.slice(0, b, 2 * b)), global(z.slice(0, 2 * b, 3 * b)));
+    }
+    contrast_loss = guided_contrastive_loss(y_anchor, global(y.slice(0, b, 2 * b)),
+                                            global(y.slice(0, 2 * b, 3 * b)), w.positive,
+                                            w.negative);
   }
   // Eq. 12 over the anchors: g keeps f's pairwise cosine structure.
-  Tensor distill_loss = distillation_loss(z.slice(0, 0, b), y.slice(0, 0, b));
+  Tensor distill_loss = distillation_loss(z_anchor, y_anchor);
   contrastive = contrast_loss;
   distillation = distill_loss;
   return contrast_loss + distill_loss * config_.beta;
@@ -205,14 +225,17 @@ Stage2EpochReport Stage2Trainer::train_epoch(const std::function<void(const Step
   const std::vector<int64_t> order = epoch_permutation(n, config_.base.seed, state_.epoch);
   Stage2EpochReport report;
   for (int64_t step = totals_.steps; step < steps; ++step) {
-    const std::vector<int64_t> anchors(order.begin() + step * batch,
-                                       order.begin() + (step + 1) * batch);
+    // This rank's slice of the step's batch of anchors (all of it in one process).
+    const int64_t slice = batch / communicator_.size();
+    const auto first = order.begin() + step * batch + communicator_.rank() * slice;
+    const std::vector<int64_t> anchors(first, first + slice);
     const double lr = schedule_.lr_at(state_.step);
     optimizer_.set_lr(lr);
     optimizer_.zero_grad();
     Tensor contrastive, distillation;
     Tensor loss = step_loss(anchors, contrastive, distillation);
     loss.backward();
+    all_reduce_gradients(communicator_, optimizer_);
     optimizer_.step();
     const StepValues values = read_step_values(
         {{"loss", loss}, {"contrastive", contrastive}, {"distillation", distillation}}, optimizer_,

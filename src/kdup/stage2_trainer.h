@@ -70,9 +70,13 @@ class Stage2Trainer {
   // f: the frozen stage-1 network, in eval mode (checked); it is only ever run forward without a
   // gradient. g: the trained network, of f's structure; its values are copied from f here.
   // images: uint8 [N, H, W, 3]; ids: the in-domain images of D_ID. Bad settings (K_kd or N_c
-  // too large for the data, an unknown mode) are errors here, before any training.
+  // too large for the data, an unknown mode) are errors here, before any training. Over several
+  // processes (`communicator` of size N) each rank trains on its slice of every batch of anchors,
+  // the losses see the whole batch (dist/all_gather.h) and the gradients are summed over the ranks,
+  // as in Pretrainer; the pairs are computed on every rank alike.
   Stage2Trainer(const ContrastiveModel& f, ContrastiveModel& g, const Stage2Config& config,
-                Tensor images, std::vector<int64_t> ids);
+                Tensor images, std::vector<int64_t> ids,
+                Communicator& communicator = single_process());
 
   int64_t epochs_done() const { return state_.epoch; }
   int64_t epoch_steps_done() const { return totals_.steps; }  // within an unfinished epoch
@@ -103,6 +107,7 @@ class Stage2Trainer {
 
   const ContrastiveModel& f_;
   ContrastiveModel& g_;
+  Communicator& communicator_;
   Stage2Config config_;
   Tensor images_;
   std::vector<int64_t> ids_;
