@@ -2,8 +2,6 @@
 
 #include <mpi.h>
 
-#include <cstdio>
-
 namespace kdup {
 namespace {
 
@@ -84,12 +82,5 @@ Tensor MpiCommunicator::all_gather_rows(const Tensor& t) {
 }
 
 void MpiCommunicator::barrier() { check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier"); }
-
-void MpiCommunicator::abort_job(const char* message) const {
-  std::fprintf(stderr, "kdup: rank %d of %d: %s\n", rank_, size_, message);
-  std::fflush(stderr);
-  MPI_Abort(MPI_COMM_WORLD, 1);
-  std::abort();  // MPI_Abort does not return
-}
 
 }  // namespace kdup

@@ -17,10 +17,6 @@ class MpiCommunicator final : public Communicator {
   Tensor all_gather_rows(const Tensor& t) override;
   void barrier() override;
 
-  // Ends the whole job (MPI_Abort) after printing `message` with this rank: a rank that throws must
-  // not leave the others waiting in a collective.
-  [[noreturn]] void abort_job(const char* message) const;
-
  private:
   int rank_ = 0, size_ = 1;
 };
