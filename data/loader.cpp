@@ -60,6 +60,7 @@ TwoViewBatch TwoViewLoader::make_batch(int64_t b) const {
   TwoViewBatch batch;
   const int64_t slice = batch_size_ / shard_.ranks, first = b * batch_size_ + shard_.rank * slice;
   batch.ids.assign(order_.begin() + first, order_.begin() + first + slice);
+  batch.global_ids.assign(order_.begin() + b * batch_size_, order_.begin() + (b + 1) * batch_size_);
   AugmentKey key = key_;
   key.view = 0;
   batch.view1 = augment_batch(images_, batch.ids, augment_, key).to(device_);

@@ -9,8 +9,9 @@
 namespace kdup {
 
 struct TwoViewBatch {
-  std::vector<int64_t> ids;  // indices into the image set
-  Tensor view1, view2;       // float32 [B, 3, S, S] on the loader's device
+  std::vector<int64_t> ids;         // indices into the image set
+  std::vector<int64_t> global_ids;  // those of the whole global batch (ids: this rank's slice)
+  Tensor view1, view2;              // float32 [B, 3, S, S] on the loader's device
 };
 
 // This process's part of every global batch in data-parallel training: rank r of `ranks` takes the

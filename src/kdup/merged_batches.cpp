@@ -66,13 +66,18 @@ BatchPlan anchor_neighbour_batch_plan(const Tensor& positives, int64_t batch_siz
 
 PlannedTwoViewLoader::PlannedTwoViewLoader(const Tensor& images, std::vector<int64_t> sample_ids,
                                            BatchPlan plan, AugmentConfig augment, uint64_t seed,
-                                           int64_t epoch, Device device)
+                                           int64_t epoch, Device device, BatchShard shard)
     : images_(images),
       sample_ids_(std::move(sample_ids)),
       plan_(std::move(plan)),
       augment_(std::move(augment)),
       key_{seed, static_cast<uint64_t>(epoch), 0},
-      device_(device) {
+      device_(device),
+      shard_(shard) {
+  for (const std::vector<int64_t>& batch : plan_)
+    KDUP_CHECK(static_cast<int64_t>(batch.size()) % shard_.ranks == 0,
+               "loader: a batch of " << batch.size() << " cannot be split evenly over "
+                                     << shard_.ranks << " processes");
   if (!plan_.empty()) prefetch_ = std::async(std::launch::async, [this] { return make_batch(0); });
 }
 
@@ -84,7 +89,10 @@ TwoViewBatch PlannedTwoViewLoader::make_batch(int64_t b) const {
   // The prefetch thread works alone, as in TwoViewLoader: the training step owns the cores.
   omp_set_num_threads(1);
   TwoViewBatch batch;
-  batch.ids = plan_[b];
+  batch.global_ids = plan_[b];
+  const auto slice = static_cast<int64_t>(plan_[b].size()) / shard_.ranks;
+  batch.ids.assign(plan_[b].begin() + shard_.rank * slice,
+                   plan_[b].begin() + (shard_.rank + 1) * slice);
   std::vector<int64_t> images = batch.ids;
   if (!sample_ids_.empty())
     for (int64_t& id : images) id = sample_ids_[id];

@@ -31,8 +31,10 @@ class PlannedTwoViewLoader {
  public:
   // images: uint8 [N, H, W, 3]; sample_ids[p] is the image (and random stream) of plan position p,
   // or empty when positions are image indices. The views use AugmentKey{seed, epoch, 0 / 1}.
+  // With a shard, each batch holds the shard's slice of the plan's batch (data/loader.h).
   PlannedTwoViewLoader(const Tensor& images, std::vector<int64_t> sample_ids, BatchPlan plan,
-                       AugmentConfig augment, uint64_t seed, int64_t epoch, Device device);
+                       AugmentConfig augment, uint64_t seed, int64_t epoch, Device device,
+                       BatchShard shard = {});
   ~PlannedTwoViewLoader();
   int64_t batches() const { return static_cast<int64_t>(plan_.size()); }
   // The next batch (ids: plan positions), or false at the end of the epoch.
@@ -47,6 +49,7 @@ class PlannedTwoViewLoader {
   AugmentConfig augment_;
   AugmentKey key_;
   Device device_;
+  BatchShard shard_;
   int64_t next_batch_ = 0;
   std::future<TwoViewBatch> prefetch_;
 };

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "autograd/grad_mode.h"
+#include "dist/all_gather.h"
 #include "kdup/colt_tailness.h"
 #include "kdup/divergence.h"
 #include "kdup/domain_loss.h"
@@ -12,6 +13,7 @@
 #include "kdup/nt_xent.h"
 #include "kdup/pseudo_semantic_loss.h"
 #include "kdup/sdclr_pruning.h"
+#include "nn/data_parallel.h"
 #include "ops/indexing.h"
 #include "ops/ops.h"
 
@@ -53,8 +55,10 @@ int64_t schedule_steps(const Stage1Config& c, int64_t n_id, int64_t epochs_of_id
 
 Stage1Trainer::Stage1Trainer(ContrastiveModel& model, const Stage1Config& config, Tensor id_images,
                              std::vector<int64_t> id_ids, Tensor pool_images,
-                             std::vector<int64_t> id_labels, std::vector<int> class_groups)
+                             std::vector<int64_t> id_labels, std::vector<int> class_groups,
+                             Communicator& communicator)
     : model_(model),
+      communicator_(communicator),
       config_(checked(config, id_images, id_ids.size(), pool_images, id_labels.size())),
       data_{id_images.to(Device::cpu), std::move(id_ids), pool_images,
             class_groups.empty() || id_labels.empty()
@@ -77,6 +81,8 @@ Stage1Trainer::Stage1Trainer(ContrastiveModel& model, const Stage1Config& config
     method_.colt_scores = Tensor::zeros({static_cast<int64_t>(data_.id_ids.size())});
   state_.metadata["images_processed"] = "0";
   state_.metadata["train_seconds"] = "0";
+  broadcast_module(communicator_, model_);
+  synchronise_batch_norm(model_, config_.base.sync_batch_norm ? &communicator_ : nullptr);
 }
 
 int64_t Stage1Trainer::images_processed() const {
@@ -116,22 +122,25 @@ Tensor Stage1Trainer::train_step(const TwoViewBatch& batch, bool merged, Tensor&
   const bool sdclr = config_.base.method == "sdclr";
   const double tau = config_.base.temperature;
   const auto n_id = static_cast<int64_t>(data_.id_ids.size());
-  const auto b = static_cast<int64_t>(batch.ids.size());
-  Tensor z1 = model_.project(batch.view1);
+  // The rows of the whole batch (every rank's slice, in rank order; the batch of one process), and
+  // its sample ids.
+  const std::vector<int64_t>& ids = batch.global_ids;
+  const auto b = static_cast<int64_t>(ids.size());
+  Tensor z1 = all_gather_rows(communicator_, model_.project(batch.view1));
   if (sdclr) model_.set_branch(1);  // the second view goes through the pruned branch
-  Tensor z2 = model_.project(batch.view2);
+  Tensor z2 = all_gather_rows(communicator_, model_.project(batch.view2));
   model_.set_branch(0);
 
   Tensor contrastive_term, domain_term;
   if (merged && config_.use_psd) {
     // L_PSD (Eq. 8): the partners of each sample are its K_pos neighbours present in the batch.
     std::unordered_multimap<int64_t, int64_t> position_of;
-    for (int64_t p = 0; p < b; ++p) position_of.emplace(batch.ids[p], p);
+    for (int64_t p = 0; p < b; ++p) position_of.emplace(ids[p], p);
     const int64_t k_pos = config_.positives_k;
     std::vector<std::vector<int64_t>> partners(static_cast<size_t>(b));
     for (int64_t p = 0; p < b; ++p)
       for (int64_t t = 0; t < k_pos; ++t) {
-        auto range = position_of.equal_range(positive_lists_host_[batch.ids[p] * k_pos + t]);
+        auto range = position_of.equal_range(positive_lists_host_[ids[p] * k_pos + t]);
         for (auto it = range.first; it != range.second; ++it)
           if (it->second != p) partners[p].push_back(it->second);
       }
@@ -148,7 +157,7 @@ Tensor Stage1Trainer::train_step(const TwoViewBatch& batch, bool merged, Tensor&
     // ID copies keep the ID label.
     std::vector<int64_t> domains(static_cast<size_t>(2 * b), 0);
     if (config_.sampling != "augmented")
-      for (int64_t p = 0; p < b; ++p) domains[p] = domains[p + b] = batch.ids[p] >= n_id ? 1 : 0;
+      for (int64_t p = 0; p < b; ++p) domains[p] = domains[p + b] = ids[p] >= n_id ? 1 : 0;
     const Tensor rows = concat({z1, z2}, 0);
     domain_term = config_.domain_loss == "dd"
                       ? domain_discrimination_loss(rows, domains, tau) * config_.alpha
@@ -172,9 +181,9 @@ void Stage1Trainer::fold_colt_scores(const TwoViewBatch& batch, const std::vecto
   const auto n_id = static_cast<int64_t>(data_.id_ids.size());
   std::vector<int64_t> images;
   std::vector<double> id_scores;
-  for (size_t p = 0; p < batch.ids.size(); ++p)
-    if (batch.ids[p] < n_id) {
-      images.push_back(batch.ids[p]);
+  for (size_t p = 0; p < batch.global_ids.size(); ++p)
+    if (batch.global_ids[p] < n_id) {
+      images.push_back(batch.global_ids[p]);
       id_scores.push_back(scores.at(p));
     }
   colt_ema_update(method_.colt_scores, images, id_scores, config_.colt_score_momentum);
@@ -211,7 +220,7 @@ Stage1EpochReport Stage1Trainer::train_epoch(const std::function<void(const Step
   PlannedTwoViewLoader loader(merged ? merged_images_ : id_images_on_device_,
                               merged ? std::vector<int64_t>{} : data_.id_ids, std::move(plan),
                               config_.base.views.contrastive, seed, state_.epoch,
-                              config_.base.device);
+                              config_.base.device, {communicator_.rank(), communicator_.size()});
   TwoViewBatch batch;
   while (loader.next(batch)) {
     const int64_t step = totals_.steps;
@@ -220,6 +229,7 @@ Stage1EpochReport Stage1Trainer::train_epoch(const std::function<void(const Step
     optimizer_.zero_grad();
     Tensor contrastive, domain, colt_scores;
     const Tensor loss = train_step(batch, merged, contrastive, domain, colt_scores);
+    all_reduce_gradients(communicator_, optimizer_);
     optimizer_.step();
     const StepValues values = read_step_values(
         {{"loss", loss}, {"contrastive", contrastive}, {"domain", domain}}, optimizer_, model_,
@@ -227,7 +237,7 @@ Stage1EpochReport Stage1Trainer::train_epoch(const std::function<void(const Step
     check_step_finite("stage1", state_.epoch + 1, step + 1, steps, values);
     if (colt_scores.defined()) fold_colt_scores(batch, values.extra);
     const double value = values.loss();
-    const int64_t images = 2 * static_cast<int64_t>(batch.ids.size());
+    const int64_t images = 2 * static_cast<int64_t>(batch.global_ids.size());
     totals_.add_step({value, values.term(1), values.term(2)}, images);
     ++state_.step;
     if (on_step) on_step({state_.epoch, step, steps, value, lr, images});

@@ -41,9 +41,13 @@ class Stage1Trainer {
   // class_groups: the Many (0) / Medium (1) / Few (2) group of every class (empty: the thirds of
   // the D_ID class counts).
   // Bad sizes (an empty pool, N_b above the pool, K or N_c above D_ID, ...) are errors here.
+  // Over several processes (`communicator` of size N) each rank trains on its slice of every
+  // batch, the losses see the whole batch and the gradients are summed over the ranks, as in
+  // Pretrainer; every rank runs the refreshes alike.
   Stage1Trainer(ContrastiveModel& model, const Stage1Config& config, Tensor id_images,
                 std::vector<int64_t> id_ids, Tensor pool_images,
-                std::vector<int64_t> id_labels = {}, std::vector<int> class_groups = {});
+                std::vector<int64_t> id_labels = {}, std::vector<int> class_groups = {},
+                Communicator& communicator = single_process());
 
   int64_t epochs_done() const { return state_.epoch; }
   int64_t epoch_steps_done() const { return totals_.steps; }  // within an unfinished epoch
@@ -70,6 +74,7 @@ class Stage1Trainer {
   void fold_colt_scores(const TwoViewBatch& batch, const std::vector<double>& scores);
 
   ContrastiveModel& model_;
+  Communicator& communicator_;
   Stage1Config config_;
   Stage1Data data_;
   Tensor id_images_on_device_;

@@ -1,0 +1,86 @@
+// KDUP's and COLT's stage 1 over two ranks (ctest's MpiTwoRanks) reach the parameters of one
+// process across a refresh: four warm-up steps, the refresh (every rank alike), one step on the
+// merged set; 1e-6 relative after the first step, 1e-4 after the fifth, and the refresh makes the
+// same clusters and budgets. The settings of pretrain_mpi_test.cpp and why.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "kdup/stage1_trainer.h"
+#include "kdup/tiny_training.h"
+
+namespace kdup {
+namespace {
+
+ContrastiveModelConfig tiny_model() {
+  ContrastiveModelConfig c;
+  c.backbone.width = 1.0 / 16;
+  c.backbone.seed = 5;
+  c.projection_hidden = 16;
+  c.projection_dim = 8;
+  return c;
+}
+
+// 32 ID images at batch 8: four warm-up steps, then a refresh adding 8 pool images.
+Stage1Config tiny_stage1(Stage1Config c) {
+  c.base.epochs = 2;
+  c.base.batch_size = 8;
+  c.base.lr = 5e-4;
+  c.base.warmup_epochs = 0;
+  c.base.seed = 11;
+  c.base.sync_batch_norm = true;
+  c.warmup_epochs = 1;
+  c.refresh_every = 1;
+  c.num_clusters = 3;
+  c.tailness_k = 5;
+  c.ood_budget = 8;
+  c.positives_k = 3;
+  c.embed_batch_size = 16;
+  return c;
+}
+
+double relative_difference(const Module& a, const Module& b) {
+  const std::vector<float> va = test::all_values(a), vb = test::all_values(b);
+  EXPECT_EQ(va.size(), vb.size());
+  double diff = 0, scale = 1e-3;
+  for (size_t i = 0; i < std::min(va.size(), vb.size()); ++i) {
+    diff = std::max(diff, std::abs(double(va[i]) - double(vb[i])));
+    scale = std::max(scale, std::abs(double(vb[i])));
+  }
+  return diff / scale;
+}
+
+Stage1EpochReport train_steps(Stage1Trainer& trainer, int steps) {
+  int done = 0;
+  return trainer.train_epoch([&](const StepReport&) { ++done; }, [&] { return done >= steps; });
+}
+
+TEST(MpiStage1, TwoRanksTrainAsOneProcessAcrossARefresh) {
+  Communicator& world = process_communicator();
+  const Tensor id_images = test::random_images(32, 1), pool = test::random_images(40, 2);
+  for (const auto& [name, preset] :
+       std::vector<std::pair<std::string, Stage1Config>>{{"kdup", kdup_stage1_config()},
+                                                         {"colt", colt_stage1_config()}}) {
+    SCOPED_TRACE(name);
+    ContrastiveModel single_model(tiny_model()), model(tiny_model());
+    Stage1Trainer single(single_model, tiny_stage1(preset), id_images, test::first_ids(32), pool);
+    Stage1Trainer ranks(model, tiny_stage1(preset), id_images, test::first_ids(32), pool, {}, {},
+                        world);
+    train_steps(single, 1);
+    train_steps(ranks, 1);
+    EXPECT_LE(relative_difference(model, single_model), 1e-6) << "after one step";
+    train_steps(single, 3);  // the rest of the warm-up epoch
+    train_steps(ranks, 3);
+    const Stage1EpochReport a = train_steps(single, 1), b = train_steps(ranks, 1);  // refresh
+    ASSERT_TRUE(a.refresh && b.refresh);
+    EXPECT_TRUE(a.merged && b.merged);
+    EXPECT_EQ(b.refresh->cluster_sizes, a.refresh->cluster_sizes);
+    EXPECT_EQ(b.refresh->budgets, a.refresh->budgets);
+    EXPECT_LE(relative_difference(model, single_model), 1e-4) << "after five steps";
+    EXPECT_EQ(ranks.images_processed(), single.images_processed());
+  }
+}
+
+}  // namespace
+}  // namespace kdup
