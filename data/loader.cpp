@@ -58,9 +58,8 @@ TwoViewBatch TwoViewLoader::make_batch(int64_t b) const {
   // training step is using.
   omp_set_num_threads(1);
   TwoViewBatch batch;
-  const int64_t slice = batch_size_ / shard_.ranks, first = b * batch_size_ + shard_.rank * slice;
-  batch.ids.assign(order_.begin() + first, order_.begin() + first + slice);
   batch.global_ids.assign(order_.begin() + b * batch_size_, order_.begin() + (b + 1) * batch_size_);
+  batch.ids = shard_.slice_of(batch.global_ids);
   AugmentKey key = key_;
   key.view = 0;
   batch.view1 = augment_batch(images_, batch.ids, augment_, key).to(device_);

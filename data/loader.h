@@ -19,6 +19,11 @@ struct TwoViewBatch {
 // batch of one process. The default is the whole batch.
 struct BatchShard {
   int rank = 0, ranks = 1;
+  // This shard's slice of a global batch (its size a multiple of ranks).
+  std::vector<int64_t> slice_of(const std::vector<int64_t>& batch) const {
+    const auto size = static_cast<int64_t>(batch.size()) / ranks;
+    return {batch.begin() + rank * size, batch.begin() + (rank + 1) * size};
+  }
 };
 
 // A seeded permutation of 0..n-1 for one epoch (Fisher–Yates on Philox draws): the order depends on

@@ -1,8 +1,6 @@
 #include "dist/sync_batch_norm.h"
 
-#include "autograd/grad_mode.h"
 #include "dist/all_reduce.h"
-#include "ops/dispatch.h"
 #include "ops/ops.h"
 
 namespace kdup {
@@ -27,16 +25,9 @@ Tensor sync_batch_norm(Communicator& communicator, const Tensor& x, const Tensor
   const Tensor var = all_reduce_sum(communicator, sum(centred * centred, dims)) * (1.0 / count);
   const Tensor scale = pow(var + eps, -0.5) * gamma.to(DType::f64);
   Tensor y = (centred * scale.reshape(channel) + beta.to(DType::f64).reshape(channel)).to(x.dtype());
-  if (running_mean.defined()) {
-    NoGradGuard no_grad;
-    const double bessel = static_cast<double>(count) / static_cast<double>(count - 1);
-    Tensor new_mean = running_mean.to(DType::f64) * (1.0 - momentum) + mean.detach() * momentum;
-    Tensor new_var =
-        running_var.to(DType::f64) * (1.0 - momentum) + var.detach() * (bessel * momentum);
-    Tensor mean_target = running_mean, var_target = running_var;  // written in place
-    KDUP_DISPATCH(running_mean.device(), copy, new_mean, mean_target);
-    KDUP_DISPATCH(running_var.device(), copy, new_var, var_target);
-  }
+  if (running_mean.defined())
+    update_batch_norm_running_stats(running_mean, running_var, mean.detach(), var.detach(), count,
+                                    momentum);
   return relu ? kdup::relu(y) : y;
 }
 

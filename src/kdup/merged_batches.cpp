@@ -90,9 +90,7 @@ TwoViewBatch PlannedTwoViewLoader::make_batch(int64_t b) const {
   omp_set_num_threads(1);
   TwoViewBatch batch;
   batch.global_ids = plan_[b];
-  const auto slice = static_cast<int64_t>(plan_[b].size()) / shard_.ranks;
-  batch.ids.assign(plan_[b].begin() + shard_.rank * slice,
-                   plan_[b].begin() + (shard_.rank + 1) * slice);
+  batch.ids = shard_.slice_of(batch.global_ids);
   std::vector<int64_t> images = batch.ids;
   if (!sample_ids_.empty())
     for (int64_t& id : images) id = sample_ids_[id];

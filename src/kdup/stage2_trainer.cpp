@@ -226,9 +226,9 @@ Stage2EpochReport Stage2Trainer::train_epoch(const std::function<void(const Step
   Stage2EpochReport report;
   for (int64_t step = totals_.steps; step < steps; ++step) {
     // This rank's slice of the step's batch of anchors (all of it in one process).
-    const int64_t slice = batch / communicator_.size();
-    const auto first = order.begin() + step * batch + communicator_.rank() * slice;
-    const std::vector<int64_t> anchors(first, first + slice);
+    const BatchShard shard{communicator_.rank(), communicator_.size()};
+    const std::vector<int64_t> anchors =
+        shard.slice_of({order.begin() + step * batch, order.begin() + (step + 1) * batch});
     const double lr = schedule_.lr_at(state_.step);
     optimizer_.set_lr(lr);
     optimizer_.zero_grad();

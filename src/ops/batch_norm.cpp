@@ -69,15 +69,23 @@ std::vector<int64_t> non_channel_dims(const Tensor& x) {
   return x.dim() == 2 ? std::vector<int64_t>{0} : std::vector<int64_t>{0, 2, 3};
 }
 
-// running = (1 - momentum) * running + momentum * batch, written in place without autograd.
-// The batch variance is recovered from invstd = 1 / sqrt(var + eps) (biased) and made unbiased
-// with M / (M - 1); the arithmetic runs in float64 and the copy casts back to the stats' dtype.
+// The running statistics from the kernel's mean and invstd = 1 / sqrt(var + eps) (biased var).
 void update_running_stats(const Tensor& running_mean, const Tensor& running_var,
                           const Tensor& batch_mean, const Tensor& invstd, int64_t count,
                           double momentum, double eps) {
   NoGradGuard no_grad;
+  update_batch_norm_running_stats(running_mean, running_var, batch_mean,
+                                  clamp_min(pow(invstd.to(DType::f64), -2.0) - eps, 0.0), count,
+                                  momentum);
+}
+
+}  // namespace
+
+void update_batch_norm_running_stats(const Tensor& running_mean, const Tensor& running_var,
+                                     const Tensor& batch_mean, const Tensor& biased_var,
+                                     int64_t count, double momentum) {
+  NoGradGuard no_grad;
   const double bessel = static_cast<double>(count) / static_cast<double>(count - 1);
-  Tensor biased_var = clamp_min(pow(invstd.to(DType::f64), -2.0) - eps, 0.0);
   Tensor new_mean = running_mean.to(DType::f64) * (1.0 - momentum) +
                     batch_mean.to(DType::f64) * momentum;
   Tensor new_var = running_var.to(DType::f64) * (1.0 - momentum) +
@@ -86,6 +94,8 @@ void update_running_stats(const Tensor& running_mean, const Tensor& running_var,
   KDUP_DISPATCH(running_mean.device(), copy, new_mean, mean_target);
   KDUP_DISPATCH(running_var.device(), copy, new_var, var_target);
 }
+
+namespace {
 
 Tensor batch_norm_train(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                         const Tensor& running_mean, const Tensor& running_var, double momentum,

@@ -29,6 +29,14 @@ Tensor batch_norm_relu(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                        const Tensor& running_mean, const Tensor& running_var, bool training,
                        double momentum = 0.1, double eps = 1e-5);
 
+// The running statistics' update of batch normalisation in training mode, in place without
+// autograd: running = (1 - momentum) * running + momentum * batch, the batch's biased variance made
+// unbiased with count / (count - 1); float64 arithmetic, cast back to the statistics' dtype. Also
+// used by the synchronised batch norm (dist/sync_batch_norm.h).
+void update_batch_norm_running_stats(const Tensor& running_mean, const Tensor& running_var,
+                                     const Tensor& batch_mean, const Tensor& biased_var,
+                                     int64_t count, double momentum);
+
 // Max over kernel x kernel windows of x [N, C, H, W]; padding counts as -inf and may be at most
 // kernel / 2. The gradient flows to the (first) position of each maximum.
 Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding = 0);

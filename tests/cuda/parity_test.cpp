@@ -264,38 +264,7 @@ TEST_P(CudaParity, BatchNormTrainEvalBackward) {
   for (const Shape& shape : {Shape{8, 3, 5, 5}, Shape{16, 6}})
     for (bool relu : {false, true}) {
       SCOPED_TRACE(relu ? "with the fused relu" : "without relu");
-      const int64_t c = shape[1];
-      const Pair x = seeded(shape, 24, dtype(), 2.0, 0.5);
-      const Pair gamma = seeded({c}, 25, dtype()), beta = seeded({c}, 26, dtype());
-      Pair y = empty_pair(shape, dtype()), mean = empty_pair({c}, dtype());
-      Pair invstd = empty_pair({c}, dtype());
-      cpu::batch_norm_forward_train(x.cpu, gamma.cpu, beta.cpu, 1e-5, relu, y.cpu, mean.cpu,
-                                    invstd.cpu);
-      cuda::batch_norm_forward_train(x.gpu, gamma.gpu, beta.gpu, 1e-5, relu, y.gpu, mean.gpu,
-                                     invstd.gpu);
-      EXPECT_PARITY(y.gpu, y.cpu);
-      EXPECT_PARITY(mean.gpu, mean.cpu);
-      EXPECT_PARITY(invstd.gpu, invstd.cpu);
-
-      const Pair running_mean = seeded({c}, 27, dtype()), running_var = positive({c}, 28, dtype());
-      Pair y_eval = empty_pair(shape, dtype());
-      cpu::batch_norm_forward_eval(x.cpu, gamma.cpu, beta.cpu, running_mean.cpu, running_var.cpu,
-                                   1e-5, relu, y_eval.cpu);
-      cuda::batch_norm_forward_eval(x.gpu, gamma.gpu, beta.gpu, running_mean.gpu, running_var.gpu,
-                                    1e-5, relu, y_eval.gpu);
-      EXPECT_PARITY(y_eval.gpu, y_eval.cpu);
-
-      const Pair gy = seeded(shape, 29, dtype());
-      const Tensor relu_cpu = relu ? y.cpu : Tensor(), relu_gpu = relu ? y.gpu : Tensor();
-      Pair gx = empty_pair(shape, dtype()), gg = empty_pair({c}, dtype());
-      Pair gb = empty_pair({c}, dtype());
-      cpu::batch_norm_backward(gy.cpu, relu_cpu, x.cpu, gamma.cpu, mean.cpu, invstd.cpu, gx.cpu,
-                               gg.cpu, gb.cpu);
-      cuda::batch_norm_backward(gy.gpu, relu_gpu, x.gpu, gamma.gpu, mean.gpu, invstd.gpu, gx.gpu,
-                                gg.gpu, gb.gpu);
-      EXPECT_PARITY(gx.gpu, gx.cpu);
-      EXPECT_PARITY(gg.gpu, gg.cpu);
-      EXPECT_PARITY(gb.gpu, gb.cpu);
+      expect_batch_norm_kernel_parity(shape, relu, dtype(), 24);
     }
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "autograd/grad_mode.h"
+#include "ops/kernels.h"
 #include "ops/ops.h"
 
 namespace kdup {
@@ -57,6 +58,43 @@ inline Pair empty_pair(const Shape& shape, DType dtype) {
 }
 inline Pair zeros_pair(const Shape& shape, DType dtype) {
   return {Tensor::zeros(shape, dtype), Tensor::zeros(shape, dtype, Device::cuda)};
+}
+
+// The three batch-norm kernels (training forward, evaluation forward, backward) on both backends
+// for one shape, with inputs seeded from `seed` to seed + 5.
+inline void expect_batch_norm_kernel_parity(const Shape& shape, bool relu, DType dtype,
+                                            uint64_t seed) {
+  const int64_t c = shape[1];
+  const Pair x = seeded(shape, seed, dtype, 2.0, 0.5);
+  const Pair gamma = seeded({c}, seed + 1, dtype), beta = seeded({c}, seed + 2, dtype);
+  Pair y = empty_pair(shape, dtype), mean = empty_pair({c}, dtype), invstd = empty_pair({c}, dtype);
+  cpu::batch_norm_forward_train(x.cpu, gamma.cpu, beta.cpu, 1e-5, relu, y.cpu, mean.cpu,
+                                invstd.cpu);
+  cuda::batch_norm_forward_train(x.gpu, gamma.gpu, beta.gpu, 1e-5, relu, y.gpu, mean.gpu,
+                                 invstd.gpu);
+  EXPECT_PARITY(y.gpu, y.cpu);
+  EXPECT_PARITY(mean.gpu, mean.cpu);
+  EXPECT_PARITY(invstd.gpu, invstd.cpu);
+
+  const Pair running_mean = seeded({c}, seed + 3, dtype);
+  const Pair running_var = positive({c}, seed + 4, dtype);
+  Pair y_eval = empty_pair(shape, dtype);
+  cpu::batch_norm_forward_eval(x.cpu, gamma.cpu, beta.cpu, running_mean.cpu, running_var.cpu, 1e-5,
+                               relu, y_eval.cpu);
+  cuda::batch_norm_forward_eval(x.gpu, gamma.gpu, beta.gpu, running_mean.gpu, running_var.gpu,
+                                1e-5, relu, y_eval.gpu);
+  EXPECT_PARITY(y_eval.gpu, y_eval.cpu);
+
+  const Pair gy = seeded(shape, seed + 5, dtype);
+  const Tensor relu_cpu = relu ? y.cpu : Tensor(), relu_gpu = relu ? y.gpu : Tensor();
+  Pair gx = empty_pair(shape, dtype), gg = empty_pair({c}, dtype), gb = empty_pair({c}, dtype);
+  cpu::batch_norm_backward(gy.cpu, relu_cpu, x.cpu, gamma.cpu, mean.cpu, invstd.cpu, gx.cpu,
+                           gg.cpu, gb.cpu);
+  cuda::batch_norm_backward(gy.gpu, relu_gpu, x.gpu, gamma.gpu, mean.gpu, invstd.gpu, gx.gpu,
+                            gg.gpu, gb.gpu);
+  EXPECT_PARITY(gx.gpu, gx.cpu);
+  EXPECT_PARITY(gg.gpu, gg.cpu);
+  EXPECT_PARITY(gb.gpu, gb.cpu);
 }
 
 }  // namespace kdup

@@ -8,14 +8,14 @@
 // path (see main in communicator_mpi_test.cpp).
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <cmath>
-
 #include "kdup/pretrain.h"
-#include "kdup/tiny_training.h"
+#include "mpi_training.h"
 
 namespace kdup {
 namespace {
+
+using test::relative_difference;
+using test::train_steps;
 
 ContrastiveModelConfig tiny_model(int branches) {
   ContrastiveModelConfig c;
@@ -37,24 +37,6 @@ PretrainConfig tiny_training(const std::string& method) {
   c.seed = 11;
   c.sync_batch_norm = true;
   return c;
-}
-
-// max |a - b| / max(1e-3, max |b|) over the parameters and buffers of two models.
-double relative_difference(const Module& a, const Module& b) {
-  const std::vector<float> va = test::all_values(a), vb = test::all_values(b);
-  EXPECT_EQ(va.size(), vb.size());
-  double diff = 0, scale = 1e-3;
-  for (size_t i = 0; i < std::min(va.size(), vb.size()); ++i) {
-    diff = std::max(diff, std::abs(double(va[i]) - double(vb[i])));
-    scale = std::max(scale, std::abs(double(vb[i])));
-  }
-  return diff / scale;
-}
-
-// Trains `steps` steps of the first epoch.
-void train_steps(Pretrainer& trainer, int steps) {
-  int done = 0;
-  trainer.train_epoch([&](const StepReport&) { ++done; }, [&] { return done >= steps; });
 }
 
 TEST(MpiPretrain, TwoRanksTrainAsOneProcess) {

@@ -4,14 +4,14 @@
 // same clusters and budgets. The settings of pretrain_mpi_test.cpp and why.
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <cmath>
-
 #include "kdup/stage1_trainer.h"
-#include "kdup/tiny_training.h"
+#include "mpi_training.h"
 
 namespace kdup {
 namespace {
+
+using test::relative_difference;
+using test::train_steps;
 
 ContrastiveModelConfig tiny_model() {
   ContrastiveModelConfig c;
@@ -38,22 +38,6 @@ Stage1Config tiny_stage1(Stage1Config c) {
   c.positives_k = 3;
   c.embed_batch_size = 16;
   return c;
-}
-
-double relative_difference(const Module& a, const Module& b) {
-  const std::vector<float> va = test::all_values(a), vb = test::all_values(b);
-  EXPECT_EQ(va.size(), vb.size());
-  double diff = 0, scale = 1e-3;
-  for (size_t i = 0; i < std::min(va.size(), vb.size()); ++i) {
-    diff = std::max(diff, std::abs(double(va[i]) - double(vb[i])));
-    scale = std::max(scale, std::abs(double(vb[i])));
-  }
-  return diff / scale;
-}
-
-Stage1EpochReport train_steps(Stage1Trainer& trainer, int steps) {
-  int done = 0;
-  return trainer.train_epoch([&](const StepReport&) { ++done; }, [&] { return done >= steps; });
 }
 
 TEST(MpiStage1, TwoRanksTrainAsOneProcessAcrossARefresh) {

@@ -4,14 +4,14 @@
 // pretrain_mpi_test.cpp and why: a learning rate in the stable regime, the reference convolutions).
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <cmath>
-
 #include "kdup/stage2_trainer.h"
-#include "kdup/tiny_training.h"
+#include "mpi_training.h"
 
 namespace kdup {
 namespace {
+
+using test::relative_difference;
+using test::train_steps;
 
 ContrastiveModelConfig tiny_model(uint64_t seed) {
   ContrastiveModelConfig c;
@@ -36,23 +36,6 @@ Stage2Config tiny_stage2(const std::string& mode) {
   c.pairs.kl.batch_size = 16;
   c.embed_batch_size = 16;
   return c;
-}
-
-// max |a - b| / max(1e-3, max |b|) over the parameters and buffers of two models.
-double relative_difference(const Module& a, const Module& b) {
-  const std::vector<float> va = test::all_values(a), vb = test::all_values(b);
-  EXPECT_EQ(va.size(), vb.size());
-  double diff = 0, scale = 1e-3;
-  for (size_t i = 0; i < std::min(va.size(), vb.size()); ++i) {
-    diff = std::max(diff, std::abs(double(va[i]) - double(vb[i])));
-    scale = std::max(scale, std::abs(double(vb[i])));
-  }
-  return diff / scale;
-}
-
-void train_steps(Stage2Trainer& trainer, int steps) {
-  int done = 0;
-  trainer.train_epoch([&](const StepReport&) { ++done; }, [&] { return done >= steps; });
 }
 
 TEST(MpiStage2, TwoRanksTrainGAsOneProcess) {
