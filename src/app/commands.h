@@ -3,11 +3,15 @@
 #include <string>
 #include <vector>
 
+#include "dist/communicator.h"
+
 namespace kdup {
 
 // kdup run (or train) --config FILE [--set key=value]... [--resume] [--from CHECKPOINT]
+// Under mpirun every rank calls it (one training over the processes). `communicator` null: this
+// process's (dist/communicator.h: MPI or NCCL when started by mpirun, else one process).
 int run_command(const std::string& config_path, const std::vector<std::string>& overrides,
-                bool resume, const std::string& from = "");
+                bool resume, const std::string& from = "", Communicator* communicator = nullptr);
 
 // kdup eval RUN_DIR [--checkpoint FILE] [--set key=value]...
 int eval_command(const std::string& run_dir, const std::string& checkpoint,

@@ -11,13 +11,14 @@ namespace {
 
 const char* kUsage =
     "usage:\n"
-    "  kdup run --config FILE [--set key=value]... [--resume] [--from CHECKPOINT]\n"
+    "  [mpirun -np N] kdup run --config FILE [--set key=value]... [--resume] [--from CHECKPOINT]\n"
     "      stage 1 (KDUP, COLT, an ablation, or plain SimCLR/SDCLR when stage1.enabled is\n"
     "      false), stage 2 when stage2.enabled, then the evaluation (linear probe, 1% few-shot,\n"
     "      k-NN, CHI/DBI, t-SNE) into run.dir/run.name: results.md, results.json, report.html.\n"
     "      --resume continues from the run's last checkpoints; --from starts stage 1 from a\n"
     "      checkpoint (e.g. a SimCLR run at the end of the warm-up) or, with stage 1 off, runs\n"
-    "      stage 2 alone on that checkpoint's network.\n"
+    "      stage 2 alone on that checkpoint's network. Under mpirun, one training over N\n"
+    "      processes (train.batch_size is the global batch; docs/data_parallel.md).\n"
     "  kdup train ...\n"
     "      the same as kdup run.\n"
     "  kdup eval RUN_DIR [--checkpoint FILE] [--set key=value]...\n"
@@ -81,7 +82,10 @@ int main(int argc, char** argv) {
     if (a.command == "report") return kdup::report_command(a.positional, a.out);
     KDUP_CHECK(false, "unknown command '" << a.command << "' (run, train, eval, compare, report, --help)");
   } catch (const std::exception& e) {
-    std::cerr << "kdup: error: " << e.what() << "\n";
+    // Under mpirun the rank is named, and the whole job ends: the other ranks may be waiting for
+    // this one in a collective.
+    std::cerr << "kdup: error: " << kdup::rank_label() << e.what() << "\n" << std::flush;
+    kdup::abort_every_rank(1);
     return 1;
   }
   return 0;

@@ -14,6 +14,7 @@
 #include "app/method_schema.h"
 #include "app/progress.h"
 #include "app/report.h"
+#include "dist/broadcast_values.h"
 #include "dist/communicator.h"
 #include "app/run_dir.h"
 #include "app/stop_signals.h"
@@ -22,6 +23,7 @@
 #include "data/ood_pool.h"
 #include "kdup/divergence.h"
 #include "kdup/stage1_trainer.h"
+#include "nn/data_parallel.h"
 
 namespace kdup {
 
@@ -39,9 +41,10 @@ nlohmann::json epoch_record(const std::string& stage, const Report& r, int64_t p
           {"images_processed", processed}};
 }
 
-// Where a divergence leaves the run: its last good checkpoint, or none yet.
-std::string last_good_checkpoint(const RunDir& checkpoints) {
-  const std::optional<CheckpointFile> last = checkpoints.latest_checkpoint();
+// Where a divergence leaves the run: its last good checkpoint, or none yet (rank 0 names it).
+std::string last_good_checkpoint(const RunDir* checkpoints) {
+  if (!checkpoints) return "";
+  const std::optional<CheckpointFile> last = checkpoints->latest_checkpoint();
   return last ? "; the last good checkpoint is " + last->path + ", --resume continues from it"
               : "; no checkpoint of this stage was written before it";
 }
@@ -59,12 +62,17 @@ struct CheckpointPolicy {
 // steps(epoch) is the number of steps of a 0-based epoch, for the progress line's ETA. Returns 0
 // when the stage ran to its end, or the signal (app/stop_signals.h) that stopped it at a step
 // boundary, after a checkpoint there. A divergence ends the run with an error naming the last good
-// checkpoint.
+// checkpoint. Over several processes every rank trains, they agree on a signal after each step,
+// and rank 0 alone (checkpoints not null) shows progress, records and writes checkpoints.
 template <class Trainer, class Steps, class Record>
 int run_epochs(Trainer& trainer, const std::string& stage, int64_t epochs, Steps steps,
-               const CheckpointPolicy& policy, const RunDir& checkpoints, Record record) {
-  Progress progress;
-  const StopCheck stop = [] { return stop_signal() != 0; };
+               const CheckpointPolicy& policy, const RunDir* checkpoints, Communicator& ranks,
+               Record record) {
+  std::ostream silent(nullptr);
+  ProgressOptions quiet;
+  quiet.out = &silent;
+  Progress progress(checkpoints ? ProgressOptions{} : quiet);
+  const StopCheck stop = [&ranks] { return agreed_stop_signal(ranks) != 0; };
   auto train_epoch = [&] {
     try {
       return trainer.train_epoch([&](const StepReport& s) { progress.step(s.images, s.loss); },
@@ -78,13 +86,17 @@ int run_epochs(Trainer& trainer, const std::string& stage, int64_t epochs, Steps
     progress.begin(stage, trainer.epochs_done() + 1, epochs, steps(trainer.epochs_done()));
     auto report = train_epoch();
     progress.end();
-    record(report);
-    const int signal = stop_signal();
+    if (checkpoints) record(report);
+    const int signal = agreed_stop_signal(ranks);
     if (signal || report.epoch % policy.every == 0 || report.epoch == epochs) {
       const int64_t step = trainer.epoch_steps_done();  // 0 unless the epoch was stopped
-      const std::string path = checkpoints.path(RunDir::checkpoint_name(report.epoch, step));
+      if (!checkpoints) {
+        if (signal) return signal;
+        continue;
+      }
+      const std::string path = checkpoints->path(RunDir::checkpoint_name(report.epoch, step));
       trainer.save(path);
-      checkpoints.prune_checkpoints(policy.keep_last, policy.keep_every);
+      checkpoints->prune_checkpoints(policy.keep_last, policy.keep_every);
       if (signal) {
         progress.finish();
         std::cerr << "kdup: " << stop_signal_name(signal) << ": " << stage << " stopped ";
@@ -106,18 +118,24 @@ int run_epochs(Trainer& trainer, const std::string& stage, int64_t epochs, Steps
 // A resumed stage logs again what was logged after that checkpoint (a run killed between a log
 // record and its checkpoint), so `log` loses those records first, with any line cut short and,
 // when the stage has epochs left to run, the records of the later stage: resumed runs leave no
-// torn or duplicated record.
+// torn or duplicated record. Over several processes rank 0 (the one with the run directories)
+// picks the checkpoint and every rank loads it.
 template <class Trainer>
-void restore_start(Trainer& trainer, const RunDir& checkpoints, bool resume,
-                   const std::string& from, RunDir& log, const std::string& stage,
-                   int64_t stage_epochs, const std::string& later_stage) {
-  if (auto checkpoint = resume ? checkpoints.latest_checkpoint() : std::nullopt)
-    trainer.restore(checkpoint->path);
+void restore_start(Trainer& trainer, const RunDir* checkpoints, bool resume,
+                   const std::string& from, RunDir* log, Communicator& ranks,
+                   const std::string& stage, int64_t stage_epochs,
+                   const std::string& later_stage) {
+  std::string checkpoint;
+  if (checkpoints && resume)
+    if (auto latest = checkpoints->latest_checkpoint()) checkpoint = latest->path;
+  checkpoint = broadcast_string(ranks, checkpoint);
+  if (!checkpoint.empty())
+    trainer.restore(checkpoint);
   else if (!from.empty())
     trainer.restore(from);
-  if (!resume) return;
+  if (!resume || !log) return;
   const int64_t epochs = trainer.epochs_done(), steps = trainer.epoch_steps_done();
-  log.drop_log_records([&](const nlohmann::json& r) {
+  log->drop_log_records([&](const nlohmann::json& r) {
     const std::string record_stage = r.value("stage", "");
     if (!later_stage.empty() && record_stage == later_stage) return epochs < stage_epochs;
     if (record_stage != stage || !r.contains("epoch") || !r["epoch"].is_number_integer())
@@ -184,21 +202,40 @@ LabelGroups diagnosis_labels(const ExperimentData& data, GroupRule rule) {
           group_accuracy(std::vector<double>(counts.size(), 0.0), counts, rule).group_of_class};
 }
 
+// Every rank must train the configuration of rank 0 (the same command line, the same files).
+void check_same_config(Communicator& ranks, const nlohmann::json& resolved) {
+  if (ranks.size() == 1) return;
+  const std::string mine = resolved.dump();
+  const std::string rank0 = broadcast_string(ranks, mine);
+  if (rank0 == mine) return;
+  std::string keys;
+  for (const std::string& key : differing_keys(nlohmann::json::parse(rank0), resolved))
+    keys += (keys.empty() ? "" : ", ") + key;
+  KDUP_CHECK(false, "run: this process's configuration differs from rank 0's (" << keys
+                        << "); every process of an mpirun job must be given the same one");
+}
+
 }  // namespace
 
 int run_command(const std::string& config_path, const std::vector<std::string>& overrides,
-                bool resume, const std::string& from) {
-  // The trainers' data-parallel support (dist/, nn/data_parallel.h) covers pre-training so far;
-  // until every stage, the logs and the checkpoints are shared out among the ranks, a run started
-  // by mpirun is refused rather than run N times into one folder.
-  KDUP_CHECK(!launched_by_mpi(), "run: started by mpirun with several processes; kdup run does "
-                                 "not yet train over several processes (run it without mpirun)");
+                bool resume, const std::string& from, Communicator* communicator) {
+  // Started by mpirun: one training over the processes (docs/data_parallel.md). MPI starts first,
+  // so that any error names its rank. Rank 0 writes the run directory, the log and the
+  // checkpoints, and evaluates; the others train alongside it.
+  if (!communicator) process_communicator();
   const Config cfg = load_config(config_path, train_schema(), overrides);
   const Device device = device_from_config(cfg);
+  Communicator& ranks = communicator ? *communicator : process_communicator(device);
+  const bool root = ranks.is_root();
+  check_same_config(ranks, cfg.resolved_json());
   set_backend_options(backend_options_from(cfg));
   const bool stage1 = cfg.boolean("stage1.enabled"), stage2 = cfg.boolean("stage2.enabled");
   const DataPaths data_paths = data_paths_from_config(cfg);
-  RunDir run(cfg.string("run.dir") + "/" + cfg.string("run.name"), cfg.resolved_json(), resume);
+  std::optional<RunDir> run_dir;
+  if (root)
+    run_dir.emplace(cfg.string("run.dir") + "/" + cfg.string("run.name"), cfg.resolved_json(),
+                    resume);
+  RunDir* const run = root ? &*run_dir : nullptr;
   const ExperimentData data = load_experiment_data(data_paths);
   const int64_t n_id = static_cast<int64_t>(data.pretrain_ids.size());
   const PretrainConfig base = pretrain_config_from(cfg, device);
@@ -211,10 +248,12 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
   const int64_t knn_every = cfg.integer("run.knn_every");
   const EvalConfig eval = eval_config_from(cfg, device);
   const LabelGroups labels = diagnosis_labels(data, eval.groups);
-  std::cerr << "kdup: " << (stage1 ? "stage 1 on " : cfg.string("train.method") + " on ") << n_id
-            << " long-tailed images (" << data.train.num_classes << " classes)"
-            << (stage2 ? ", then stage 2" : "") << ", " << device_name(device) << ", run directory "
-            << run.dir() << "\n";
+  if (root)
+    std::cerr << "kdup: " << (stage1 ? "stage 1 on " : cfg.string("train.method") + " on ")
+              << n_id << " long-tailed images (" << data.train.num_classes << " classes)"
+              << (stage2 ? ", then stage 2" : "") << ", " << device_name(device)
+              << (ranks.size() > 1 ? " x " + std::to_string(ranks.size()) + " processes" : "")
+              << ", run directory " << run->dir() << "\n";
 
   // The k-NN monitor (run.knn_every): test accuracy of the network being trained, in the log.
   auto add_knn = [&](nlohmann::json& record, ContrastiveModel& model, int64_t epoch,
@@ -235,7 +274,7 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
   const bool stage1_from_checkpoint = !from.empty() && !stage1 && stage2;
   if (stage1_from_checkpoint) {  // stage 2 alone: f is another run's network
     TrainingState state = load_checkpoint(from, f, nullptr);
-    std::cerr << "kdup: stage 1 network from " << from << " (epoch " << state.epoch << ")\n";
+    if (root) std::cerr << "kdup: stage 1 network from " << from << " (epoch " << state.epoch << ")\n";
   } else if (stage1) {
     const Stage1Config config = stage1_config_from(cfg, base);
     Tensor pool;  // read only when the sampling draws from it (not for augmented or none)
@@ -249,39 +288,39 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
                                    << id_images.size(2));
     }
     Stage1Trainer trainer(f, config, data.train.images, data.pretrain_ids, pool, labels.labels,
-                          labels.group_of_class);
-    restore_start(trainer, run, resume, from, run, "stage1", base.epochs, "stage2");
+                          labels.group_of_class, ranks);
+    restore_start(trainer, run, resume, from, run, ranks, "stage1", base.epochs, "stage2");
     // After the warm-up an epoch covers D_ID and the N_b sampled items.
     auto steps = [&](int64_t epoch) {
       const bool merged = epoch >= config.warmup_epochs && config.sampling != "none";
       return (n_id + (merged ? config.ood_budget : 0)) / base.batch_size;
     };
     auto log_epoch = [&](const Stage1EpochReport& r) {
-      if (r.refresh) log_refresh(run, *r.refresh, trainer, config, data);
+      if (r.refresh) log_refresh(*run, *r.refresh, trainer, config, data);
       if (r.stopped) return;  // the epoch's record comes when it ends
       nlohmann::json record = epoch_record("stage1", r, trainer.images_processed());
       record["merged"] = r.merged;
       record["contrastive_loss"] = r.contrastive_loss;
       record["domain_loss"] = r.domain_loss;
       add_knn(record, f, r.epoch, base.epochs);
-      run.append_log(record);
+      run->append_log(record);
     };
-    const int signal =
-        run_epochs(trainer, "stage1", base.epochs, steps, checkpoint_policy, run, log_epoch);
+    const int signal = run_epochs(trainer, "stage1", base.epochs, steps, checkpoint_policy, run,
+                                  ranks, log_epoch);
     if (signal) return stop_exit_code(signal);
     images_processed += trainer.images_processed();
     train_seconds += trainer.train_seconds();
   } else {
-    Pretrainer trainer(f, base, data.train.images, data.pretrain_ids);
-    restore_start(trainer, run, resume, from, run, "pretrain", base.epochs, "stage2");
+    Pretrainer trainer(f, base, data.train.images, data.pretrain_ids, ranks);
+    restore_start(trainer, run, resume, from, run, ranks, "pretrain", base.epochs, "stage2");
     const int signal = run_epochs(
         trainer, "pretrain", base.epochs, [&](int64_t) { return n_id / base.batch_size; },
-        checkpoint_policy, run,
+        checkpoint_policy, run, ranks,
         [&](const EpochReport& r) {
           if (r.stopped) return;
           nlohmann::json record = epoch_record("pretrain", r, trainer.images_processed());
           add_knn(record, f, r.epoch, base.epochs);
-          run.append_log(record);
+          run->append_log(record);
         });
     if (signal) return stop_exit_code(signal);
     images_processed += trainer.images_processed();
@@ -292,17 +331,25 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
   std::unique_ptr<ContrastiveModel> g;
   if (stage2) {
     f.eval();
+    // f is rank 0's on every rank, running batch statistics included (they differ between ranks
+    // when batch norm is per rank): the network rank 0's checkpoint holds.
+    broadcast_module(ranks, f);
     g = std::make_unique<ContrastiveModel>(model_config_from(cfg));
     g->to(device);
-    Stage2Trainer trainer(f, *g, stage2_config, data.train.images, data.pretrain_ids);
-    const std::string dir = run.dir() + "/stage2";
-    std::filesystem::create_directories(dir);
-    RunDir stage2_run(dir, cfg.resolved_json(), /*resume=*/true);
-    restore_start(trainer, stage2_run, resume, "", run, "stage2", stage2_config.base.epochs, "");
+    Stage2Trainer trainer(f, *g, stage2_config, data.train.images, data.pretrain_ids, ranks);
+    std::optional<RunDir> stage2_dir;
+    if (root) {
+      const std::string dir = run->dir() + "/stage2";
+      std::filesystem::create_directories(dir);
+      stage2_dir.emplace(dir, cfg.resolved_json(), /*resume=*/true);
+    }
+    RunDir* const stage2_run = root ? &*stage2_dir : nullptr;
+    restore_start(trainer, stage2_run, resume, "", run, ranks, "stage2",
+                  stage2_config.base.epochs, "");
     const int signal = run_epochs(
         trainer, "stage2", stage2_config.base.epochs,
         [&](int64_t) { return n_id / stage2_config.base.batch_size; }, checkpoint_policy,
-        stage2_run,
+        stage2_run, ranks,
         [&](const Stage2EpochReport& r) {
           if (r.stopped) return;
           nlohmann::json record = epoch_record("stage2", r, trainer.images_processed());
@@ -315,7 +362,7 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
                 trainer.pairs(), stage2_config.pairs.num_clusters, labels, stage2_config.base.seed);
             std::cerr << stage2_diagnostics_line(record["diagnostics"]) << "\n";
           }
-          run.append_log(record);
+          run->append_log(record);
         });
     if (signal) return stop_exit_code(signal);
     images_processed += trainer.images_processed();
@@ -324,8 +371,9 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
   }
   // Training is over and checkpointed: a signal that came after its last step boundary still
   // stops the run before the evaluation, which from here on a signal ends at once.
-  if (const int signal = stop_signal()) return stop_exit_code(signal);
+  if (const int signal = agreed_stop_signal(ranks)) return stop_exit_code(signal);
   signals.reset();
+  if (!root) return 0;  // rank 0 evaluates
 
   const int64_t epochs =
       (stage1_from_checkpoint ? 0 : base.epochs) + (stage2 ? stage2_config.base.epochs : 0);
@@ -335,10 +383,10 @@ int run_command(const std::string& config_path, const std::vector<std::string>& 
                      images_processed,
                      train_seconds,
                      cfg.integer("run.seed"),
-                     diagnostics_from_log(run.read_log())};
-  std::cout << evaluate_and_report(*final_model, data, eval, summary, run.dir());
-  write_file_atomic(run.path("report.html"), build_report_html({run.dir()}));
-  std::cerr << "kdup: wrote " << run.path("results.md") << " and " << run.path("report.html")
+                     diagnostics_from_log(run->read_log())};
+  std::cout << evaluate_and_report(*final_model, data, eval, summary, run->dir());
+  write_file_atomic(run->path("report.html"), build_report_html({run->dir()}));
+  std::cerr << "kdup: wrote " << run->path("results.md") << " and " << run->path("report.html")
             << "\n";
   return 0;
 }

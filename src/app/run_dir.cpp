@@ -28,7 +28,14 @@ std::string read_file(const std::string& path) {
   return text.str();
 }
 
-// The dotted keys ("optim.lr") whose values differ between two nested configurations.
+std::string describe_value(const json& flat, const std::string& key) {
+  std::string pointer = "/" + key;
+  std::replace(pointer.begin(), pointer.end(), '.', '/');
+  return flat.contains(pointer) ? flat[pointer].dump() : "(absent)";
+}
+
+}  // namespace
+
 std::vector<std::string> differing_keys(const json& a, const json& b) {
   const json flat_a = a.flatten(), flat_b = b.flatten();
   std::vector<std::string> keys;
@@ -44,14 +51,6 @@ std::vector<std::string> differing_keys(const json& a, const json& b) {
     if (!flat_a.contains(pointer)) note(pointer);
   return keys;
 }
-
-std::string describe_value(const json& flat, const std::string& key) {
-  std::string pointer = "/" + key;
-  std::replace(pointer.begin(), pointer.end(), '.', '/');
-  return flat.contains(pointer) ? flat[pointer].dump() : "(absent)";
-}
-
-}  // namespace
 
 RunDir::RunDir(std::string dir, const json& config, bool resume) : dir_(std::move(dir)) {
   std::error_code ec;

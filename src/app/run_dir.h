@@ -69,4 +69,7 @@ class RunDir {
   std::vector<std::string> changed_keys_;
 };
 
+// The dotted keys ("optim.lr") whose values differ between two nested configurations.
+std::vector<std::string> differing_keys(const nlohmann::json& a, const nlohmann::json& b);
+
 }  // namespace kdup

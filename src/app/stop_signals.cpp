@@ -1,6 +1,8 @@
 #include "app/stop_signals.h"
 
+#include <algorithm>
 #include <csignal>
+#include <vector>
 
 namespace kdup {
 
@@ -32,6 +34,21 @@ StopSignals::~StopSignals() {
 }
 
 int stop_signal() { return recorded_signal; }
+
+int agreed_stop_signal(Communicator& communicator) {
+  if (communicator.size() == 1) return stop_signal();
+  // One slot per signal number; a rank marks the one it recorded, and the sum marks every one.
+  constexpr int kSlots = 65;
+  std::vector<double> marks(kSlots, 0.0);
+  const int signal = stop_signal();
+  if (signal > 0) marks[static_cast<size_t>(std::min(signal, kSlots - 1))] = 1.0;
+  Tensor recorded = Tensor::from_vector<double>(marks, {kSlots});
+  communicator.all_reduce_sum(recorded);
+  const std::vector<double> sums = recorded.to_vector<double>();
+  for (int s = 1; s < kSlots; ++s)
+    if (sums[static_cast<size_t>(s)] > 0) return s;
+  return 0;
+}
 
 void request_stop(int signal) { recorded_signal = signal; }
 

@@ -6,8 +6,13 @@
 //   StopSignals signals;  // around the training stages
 //   trainer.train_epoch(on_step, [] { return stop_signal() != 0; });
 //   if (int signal = stop_signal()) return stop_exit_code(signal);
+//
+// Under mpirun a signal may reach one rank only (or mpirun may pass it to all): the ranks agree on
+// it after each step through agreed_stop_signal.
 #pragma once
 #include <memory>
+
+#include "dist/communicator.h"
 
 namespace kdup {
 
@@ -25,6 +30,10 @@ class StopSignals {
 
 // The signal recorded since the StopSignals began (or by request_stop), 0 when none.
 int stop_signal();
+// Over several processes: the signal recorded on any rank (the lowest number when they differ),
+// the same value on every rank, so that all of them stop at the same step boundary. A collective
+// call (all ranks make it at the same point); in one process it is stop_signal().
+int agreed_stop_signal(Communicator& communicator);
 // Records `signal` as the handler does (async-signal-safe).
 void request_stop(int signal);
 // 128 + signal: the shells' status of a process ended by that signal.

@@ -67,6 +67,9 @@ const ConfigSchema& train_schema() {
         .add_number("model.width", 1.0, "channel multiplier of the backbone", {1e-3, 16})
         .add_integer("model.projection_hidden", 512, "projection head hidden size", {1, 1e6})
         .add_integer("model.projection_dim", 128, "projection size", {1, 1e6})
+        .add_bool("model.sync_batch_norm", false,
+                  "under mpirun: batch-norm statistics over the global batch (N processes then "
+                  "train as one); false: each process's own rows, as the reference SimCLR code")
         // training
         .add_string("train.method", "simclr", "base method", {"simclr", "sdclr"})
         .add_integer("train.epochs", 2000, "epochs", {1, 1e9})
@@ -166,6 +169,7 @@ PretrainConfig pretrain_config_from(const Config& cfg, Device device) {
   p.batch_size = cfg.integer("train.batch_size");
   p.temperature = cfg.number("train.temperature");
   p.prune_ratio = cfg.number("train.prune_ratio");
+  p.sync_batch_norm = cfg.boolean("model.sync_batch_norm");
   p.seed = static_cast<uint64_t>(cfg.integer("run.seed"));
   p.lr = cfg.number("optim.lr");
   p.momentum = cfg.number("optim.momentum");

@@ -5,6 +5,7 @@
 // itself and every call returns at once.
 #pragma once
 #include <memory>
+#include <string>
 
 #include "tensor/tensor.h"
 
@@ -41,9 +42,19 @@ class SingleProcess final : public Communicator {
 // A SingleProcess for code that runs alone (the default of the trainers).
 Communicator& single_process();
 
-// The communicator of this process: MPI's (CPU tensors) when started by mpirun and kdup was built
-// with MPI, else a SingleProcess. Created on first use; MPI is finalised at exit.
-Communicator& process_communicator();
+// The communicator of this process for tensors on `device`: a SingleProcess unless started by an
+// MPI launcher with several processes; then MPI's for CPU tensors and, for CUDA tensors, NCCL's
+// over MPI (which binds each process to a GPU, so ask for it before anything touches the GPU).
+// Created on first use; MPI is finalised at exit.
+Communicator& process_communicator(Device device = Device::cpu);
+
+// "rank R of N: " when this process is one of several MPI ranks, else "".
+std::string rank_label();
+
+// Ends every process of the job with `exit_code` (MPI_Abort) when this process is one of several
+// MPI ranks, so that no rank waits forever in a collective for one that failed; returns otherwise.
+// An error must not end a rank through MPI_Finalize, which waits for the others.
+void abort_every_rank(int exit_code);
 
 // True when this process was started by an MPI launcher with more than one process (Open MPI's
 // mpirun sets OMPI_COMM_WORLD_SIZE, MPICH's PMI_SIZE).

@@ -65,6 +65,7 @@ NcclCommunicator::~NcclCommunicator() {
 }
 
 void NcclCommunicator::all_reduce_sum(Tensor& t) {
+  if (t.device() == Device::cpu) return mpi_.all_reduce_sum(t);
   check_cuda_contiguous("all_reduce_sum", t);
   KDUP_CHECK(is_floating(t.dtype()), "all_reduce_sum: expected a floating tensor, got "
                                          << dtype_name(t.dtype()));
@@ -74,6 +75,7 @@ void NcclCommunicator::all_reduce_sum(Tensor& t) {
 }
 
 void NcclCommunicator::broadcast(Tensor& t, int root) {
+  if (t.device() == Device::cpu) return mpi_.broadcast(t, root);
   check_cuda_contiguous("broadcast", t);
   check(ncclBroadcast(t.raw_data(), t.raw_data(), static_cast<size_t>(t.numel()),
                       nccl_type(t.dtype()), root, clique_->comm, cuda::stream()),
@@ -81,6 +83,7 @@ void NcclCommunicator::broadcast(Tensor& t, int root) {
 }
 
 Tensor NcclCommunicator::all_gather_rows(const Tensor& t) {
+  if (t.device() == Device::cpu) return mpi_.all_gather_rows(t);
   const Tensor local = t.contiguous();
   check_cuda_contiguous("all_gather_rows", local);
   KDUP_CHECK(local.dim() >= 1, "all_gather_rows: expected a tensor of rank 1 or more");

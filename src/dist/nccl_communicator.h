@@ -1,5 +1,6 @@
 // The NCCL backend of Communicator: CUDA tensors, one GPU per rank, the collectives on kdup's CUDA
-// stream (in order with the kernels, no host synchronisation). Bootstrapped over MPI, as llm.c
+// stream (in order with the kernels, no host synchronisation); CPU tensors (a run's small decisions
+// and flags) go through the MPI communicator underneath. Bootstrapped over MPI, as llm.c
 // does: rank 0 makes NCCL's unique id and MPI broadcasts it. Built when CMake finds CUDA, NCCL and
 // MPI (KDUP_WITH_NCCL).
 #pragma once

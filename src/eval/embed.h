@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "data/augment.h"
+#include "dist/communicator.h"
 
 namespace kdup {
 
@@ -15,5 +16,13 @@ using Encoder = std::function<Tensor(const Tensor& images)>;
 Tensor embed_images(const Encoder& encoder, const Tensor& images, const std::vector<int64_t>& ids,
                     const AugmentConfig& augment, const AugmentKey& key, int64_t batch_size,
                     Device device);
+
+// embed_images over the ranks of a data-parallel run: each rank embeds a contiguous share of ids
+// and every rank receives the features of all of them, in the order of ids. A row's features do
+// not depend on which rank embedded it (evaluation mode; the ranks hold the same network).
+Tensor embed_images_over_ranks(Communicator& communicator, const Encoder& encoder,
+                               const Tensor& images, const std::vector<int64_t>& ids,
+                               const AugmentConfig& augment, const AugmentKey& key,
+                               int64_t batch_size, Device device);
 
 }  // namespace kdup

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "data/loader.h"
+#include "dist/broadcast_values.h"
 #include "eval/embed.h"
 #include "kdup/cluster_tailness.h"
 #include "kdup/kmeans.h"
@@ -22,11 +23,11 @@ namespace {
 
 // The projections z of the chosen images, L2-normalised (METHOD.md: embeddings are normalised
 // projection-head outputs), float32 [ids.size(), d] on the CPU.
-Tensor embed_normalized(ContrastiveModel& model, const Tensor& images,
+Tensor embed_normalized(Communicator& communicator, ContrastiveModel& model, const Tensor& images,
                         const std::vector<int64_t>& ids, const Stage1Config& config) {
   const Encoder encoder = [&model](const Tensor& x) { return model.project(x); };
-  Tensor z = embed_images(encoder, images, ids, config.base.views.plain, AugmentKey{},
-                          config.embed_batch_size, config.base.device);
+  Tensor z = embed_images_over_ranks(communicator, encoder, images, ids, config.base.views.plain,
+                                     AugmentKey{}, config.embed_batch_size, config.base.device);
   const int64_t n = z.size(0), d = z.size(1);
   std::vector<float> v = z.to_vector<float>();
   for (int64_t i = 0; i < n; ++i) {
@@ -106,74 +107,90 @@ Tensor copy_positive_lists(const Tensor& id_lists, const Tensor& copies) {
 }  // namespace
 
 RefreshReport refresh_stage1(ContrastiveModel& model, const Stage1Config& config,
-                             const Stage1Data& data, int64_t epoch, Stage1MethodState& state) {
+                             const Stage1Data& data, int64_t epoch, Stage1MethodState& state,
+                             Communicator& communicator) {
   const auto start = std::chrono::steady_clock::now();
   const uint64_t seed = refresh_seed(config.base.seed, state.refreshes);
   RefreshReport report;
   report.epoch = epoch;
 
-  // Step 1: embeddings of D_ID (and, below, of the pool), f in eval mode, dense branch.
+  // Step 1: embeddings of D_ID and of the images sampled from, f in eval mode, dense branch; over
+  // several processes each rank embeds a share and every rank gets all of them.
   model.eval();
   model.set_branch(0);
-  const Tensor z_id = embed_normalized(model, data.id_images, data.id_ids, config);
-  Tensor z_extra;  // embeddings of the selected extra samples
+  auto embed = [&](const Tensor& images, const std::vector<int64_t>& ids) {
+    return embed_normalized(communicator, model, images, ids, config);
+  };
+  const Tensor z_id = embed(data.id_images, data.id_ids);
   Tensor candidates;  // the embeddings sampled from (clusters: the whole pool; augmented: D_ID)
-  bool candidates_are_pool = false;
-  if (stage1_uses_clusters(config)) {
-    // Steps 2–4: clusters, per-sample and per-cluster tailness, budgets.
-    cluster_id_embeddings(z_id, config, seed, state, report);
-    Tensor sample_scores;
-    if (config.tailness == "kdup")
-      sample_scores = state.tailness.update(sample_tailness(z_id, config.tailness_k));
-    else
-      sample_scores = state.colt_scores;
-    report.cluster_tailness =
-        cluster_mean_tailness(sample_scores, state.assignments, config.num_clusters);
-    const TailnessDirection direction = config.tailness == "kdup" ? TailnessDirection::high_is_tail
-                                                                  : TailnessDirection::high_is_head;
-    report.budgets = ood_budgets(report.cluster_tailness, config.ood_budget,
-                                 config.budget_temperature, direction);
-    if (!data.id_labels.labels.empty()) {
-      add_label_diagnosis(data.id_labels.labels, state, report);
-      report.cluster_purity = cluster_purity(state.assignments.to_vector<int64_t>(),
-                                             config.num_clusters, data.id_labels);
-    }
-    // Step 5: the items nearest to each (normalised) centroid, never one twice.
-    candidates_are_pool = config.sampling == "clusters";
+  const bool candidates_are_pool = config.sampling == "clusters";
+  if (stage1_uses_clusters(config))
     candidates = candidates_are_pool
-                     ? embed_normalized(model, data.pool_images,
-                                        all_indices(data.pool_images.size(0)), config)
+                     ? embed(data.pool_images, all_indices(data.pool_images.size(0)))
                      : z_id;
-    OodSelection selection =
-        sample_ood_nearest_centroids(candidates, state.centroids, report.budgets);
-    state.selection = selection.indices;
-    state.selection_clusters = selection.clusters;
-    z_extra = index_select(candidates, selection.indices);
-  } else if (config.sampling == "random") {
-    state.selection = sample_ood_random(data.pool_images.size(0), config.ood_budget, seed);
-    z_extra =
-        embed_normalized(model, data.pool_images, state.selection.to_vector<int64_t>(), config);
+  Tensor random_selection, z_extra;  // random sampling: the draw and its embeddings
+  if (config.sampling == "random") {
+    random_selection = sample_ood_random(data.pool_images.size(0), config.ood_budget, seed);
+    z_extra = embed(data.pool_images, random_selection.to_vector<int64_t>());
   }
   model.train();
 
-  // Step 6: positive lists within each domain.
-  if (config.sampling == "augmented")
-    state.positives =
-        copy_positive_lists(positive_lists(z_id, Tensor(), config.positives_k), state.selection);
-  else
-    state.positives = positive_lists(z_id, z_extra, config.positives_k);
-  if (!data.id_labels.labels.empty()) {
-    report.has_diagnostics = true;
-    report.positive_purity = neighbour_purity(state.positives, data.id_labels);
-    if (config.sampling == "clusters" || config.sampling == "random")
-      report.ood_placement = ood_placement(z_extra, z_id, data.id_labels);
-    else
-      report.ood_placement.id_share = data.id_labels.sample_shares();
-    if (candidates_are_pool) {  // the same count drawn uniformly from the embedded pool
-      const Tensor drawn = sample_ood_random(candidates.size(0), config.ood_budget, seed);
-      report.random_placement =
-          ood_placement(index_select(candidates, drawn), z_id, data.id_labels);
+  // Steps 2-6 are decisions: rank 0 takes them once and the other ranks receive its state.
+  if (communicator.is_root()) {
+    if (stage1_uses_clusters(config)) {
+      // Steps 2–4: clusters, per-sample and per-cluster tailness, budgets.
+      cluster_id_embeddings(z_id, config, seed, state, report);
+      Tensor sample_scores;
+      if (config.tailness == "kdup")
+        sample_scores = state.tailness.update(sample_tailness(z_id, config.tailness_k));
+      else
+        sample_scores = state.colt_scores;
+      report.cluster_tailness =
+          cluster_mean_tailness(sample_scores, state.assignments, config.num_clusters);
+      const TailnessDirection direction = config.tailness == "kdup"
+                                              ? TailnessDirection::high_is_tail
+                                              : TailnessDirection::high_is_head;
+      report.budgets = ood_budgets(report.cluster_tailness, config.ood_budget,
+                                   config.budget_temperature, direction);
+      if (!data.id_labels.labels.empty()) {
+        add_label_diagnosis(data.id_labels.labels, state, report);
+        report.cluster_purity = cluster_purity(state.assignments.to_vector<int64_t>(),
+                                               config.num_clusters, data.id_labels);
+      }
+      // Step 5: the items nearest to each (normalised) centroid, never one twice.
+      OodSelection selection =
+          sample_ood_nearest_centroids(candidates, state.centroids, report.budgets);
+      state.selection = selection.indices;
+      state.selection_clusters = selection.clusters;
+      z_extra = index_select(candidates, selection.indices);
+    } else if (config.sampling == "random") {
+      state.selection = random_selection;
     }
+
+    // Step 6: positive lists within each domain.
+    if (config.sampling == "augmented")
+      state.positives =
+          copy_positive_lists(positive_lists(z_id, Tensor(), config.positives_k), state.selection);
+    else
+      state.positives = positive_lists(z_id, z_extra, config.positives_k);
+    if (!data.id_labels.labels.empty()) {
+      report.has_diagnostics = true;
+      report.positive_purity = neighbour_purity(state.positives, data.id_labels);
+      if (config.sampling == "clusters" || config.sampling == "random")
+        report.ood_placement = ood_placement(z_extra, z_id, data.id_labels);
+      else
+        report.ood_placement.id_share = data.id_labels.sample_shares();
+      if (candidates_are_pool) {  // the same count drawn uniformly from the embedded pool
+        const Tensor drawn = sample_ood_random(candidates.size(0), config.ood_budget, seed);
+        report.random_placement =
+            ood_placement(index_select(candidates, drawn), z_id, data.id_labels);
+      }
+    }
+  }
+  if (communicator.size() > 1) {
+    NamedTensors decided = state.to_named_tensors();
+    broadcast_named_tensors(communicator, decided);
+    state.load_named_tensors(decided);
   }
 
   ++state.refreshes;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "dist/communicator.h"
 #include "kdup/contrastive_model.h"
 #include "kdup/mechanism_diagnostics.h"
 #include "kdup/stage1_config.h"
@@ -64,7 +65,12 @@ struct Stage1Data {
 // Runs steps 1–6 and replaces the state's selection, positive lists, centroids and assignments
 // (and folds the fresh kdup tailness into its momentum). `epoch` is the number of epochs done.
 // The model is left in training mode on branch 0.
+// Over several processes (a collective call, the same network on every rank): the embedding
+// passes are shared out among the ranks, rank 0 takes the decisions of steps 2–6 once and every
+// rank receives its state; the report's clusters, budgets and diagnostics are rank 0's only (the
+// others report the count and the time).
 RefreshReport refresh_stage1(ContrastiveModel& model, const Stage1Config& config,
-                             const Stage1Data& data, int64_t epoch, Stage1MethodState& state);
+                             const Stage1Data& data, int64_t epoch, Stage1MethodState& state,
+                             Communicator& communicator = single_process());
 
 }  // namespace kdup

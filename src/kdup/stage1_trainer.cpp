@@ -195,7 +195,10 @@ Stage1EpochReport Stage1Trainer::train_epoch(const std::function<void(const Step
   const bool resumed_within = totals_.steps > 0;  // the refresh and pruning are done already
   Stage1EpochReport report;
   if (refresh_due() && !resumed_within) {
-    report.refresh = refresh_stage1(model_, config_, data_, state_.epoch, method_);
+    // The ranks embed with rank 0's network: its parameters, and its running batch statistics,
+    // which differ between ranks when batch norm is per rank.
+    broadcast_module(communicator_, model_);
+    report.refresh = refresh_stage1(model_, config_, data_, state_.epoch, method_, communicator_);
     build_merged_images();
   }
   const bool merged = state_.epoch >= config_.warmup_epochs;

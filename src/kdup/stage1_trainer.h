@@ -43,7 +43,8 @@ class Stage1Trainer {
   // Bad sizes (an empty pool, N_b above the pool, K or N_c above D_ID, ...) are errors here.
   // Over several processes (`communicator` of size N) each rank trains on its slice of every
   // batch, the losses see the whole batch and the gradients are summed over the ranks, as in
-  // Pretrainer; every rank runs the refreshes alike.
+  // Pretrainer; a refresh shares its embedding passes out among the ranks and rank 0 takes its
+  // decisions for all (kdup/stage1_refresh.h).
   Stage1Trainer(ContrastiveModel& model, const Stage1Config& config, Tensor id_images,
                 std::vector<int64_t> id_ids, Tensor pool_images,
                 std::vector<int64_t> id_labels = {}, std::vector<int> class_groups = {},

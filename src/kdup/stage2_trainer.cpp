@@ -7,6 +7,7 @@
 #include "data/loader.h"
 #include "eval/embed.h"
 #include "dist/all_gather.h"
+#include "dist/broadcast_values.h"
 #include "kdup/divergence.h"
 #include "kdup/guided_losses.h"
 #include "kdup/nt_xent.h"
@@ -142,16 +143,27 @@ Stage2Compute Stage2Trainer::compute_per_epoch() const {
 Tensor Stage2Trainer::embed_for_pairs() const {
   const bool projection = config_.pairs_embedding == "projection";
   Encoder encoder = [&](const Tensor& x) { return projection ? f_.project(x) : f_.features(x); };
-  Tensor embeddings = embed_images(encoder, images_, ids_, config_.base.views.plain,
-                                   AugmentKey{config_.base.seed, 0, 0}, config_.embed_batch_size,
-                                   config_.base.device);
+  Tensor embeddings = embed_images_over_ranks(
+      communicator_, encoder, images_, ids_, config_.base.views.plain,
+      AugmentKey{config_.base.seed, 0, 0}, config_.embed_batch_size, config_.base.device);
   NoGradGuard no_grad;
   return l2_normalize(embeddings, 1);
 }
 
 const GuidedPairs& Stage2Trainer::pairs() {
   if (!pairs_ready_) {
-    pairs_ = build_guided_pairs(embed_for_pairs(), config_.pairs);
+    // Every rank embeds a share of D_ID; rank 0 builds the pairs once and the others receive them.
+    const Tensor embeddings = embed_for_pairs();
+    if (communicator_.is_root()) pairs_ = build_guided_pairs(embeddings, config_.pairs);
+    if (communicator_.size() > 1) {
+      NamedTensors built;
+      if (communicator_.is_root())
+        built = {{"neighbours", pairs_.neighbours},
+                 {"clusters", pairs_.clusters},
+                 {"farthest_cluster", pairs_.farthest_cluster}};
+      broadcast_named_tensors(communicator_, built);
+      pairs_ = make_guided_pairs(built[0].second, built[1].second, built[2].second);
+    }
     pairs_ready_ = true;
   }
   return pairs_;

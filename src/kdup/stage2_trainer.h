@@ -73,7 +73,8 @@ class Stage2Trainer {
   // too large for the data, an unknown mode) are errors here, before any training. Over several
   // processes (`communicator` of size N) each rank trains on its slice of every batch of anchors,
   // the losses see the whole batch (dist/all_gather.h) and the gradients are summed over the ranks,
-  // as in Pretrainer; the pairs are computed on every rank alike.
+  // as in Pretrainer; the ranks share the embedding pass of the pairs out among them and rank 0
+  // builds the pairs for all. f must be the same network on every rank.
   Stage2Trainer(const ContrastiveModel& f, ContrastiveModel& g, const Stage2Config& config,
                 Tensor images, std::vector<int64_t> ids,
                 Communicator& communicator = single_process());
