@@ -120,7 +120,7 @@ gpu-kit: deps-if-missing data
 	@dpkg -s $(KIT_PACKAGES) >/dev/null 2>&1 || $(MAKE) deps DEB_PACKAGES="$(KIT_PACKAGES)"
 	cmake -S . -B $(KIT_BUILD) -DCMAKE_BUILD_TYPE=Release -DKDUP_STATIC_KIT=ON \
 	  "-DCMAKE_CUDA_ARCHITECTURES=$(KIT_ARCHS)"
-	cmake --build $(KIT_BUILD) -j $(JOBS) --target kdup kdup_tests kdup_bench
+	cmake --build $(KIT_BUILD) -j $(JOBS) --target kdup kdup_tests kdup_bench kdup_nccl_tests
 	tools/gpu_kit/make_kit.sh $(KIT_BUILD) $(KIT)
 	KIT_ARCHS="$(subst ;, ,$(KIT_ARCHS))" tools/gpu_kit/verify_kit.sh $(KIT)
 

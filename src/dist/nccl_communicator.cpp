@@ -1,9 +1,9 @@
 #include "dist/nccl_communicator.h"
 
-#include <mpi.h>
 #include <nccl.h>
 
 #include <cstdlib>
+#include <cstring>
 
 #include "cuda/handles.h"
 
@@ -48,16 +48,23 @@ struct NcclCommunicator::Clique {
   ncclComm_t comm = nullptr;
 };
 
-NcclCommunicator::NcclCommunicator(MpiCommunicator& mpi) : mpi_(mpi), clique_(new Clique) {
+NcclCommunicator::NcclCommunicator(Communicator& bootstrap)
+    : bootstrap_(bootstrap), clique_(new Clique) {
   int devices = 0;
   check(cudaGetDeviceCount(&devices), "cudaGetDeviceCount");
-  KDUP_CHECK(devices > 0, "NCCL: rank " << mpi_.rank() << " sees no CUDA device");
+  KDUP_CHECK(devices > 0, "NCCL: rank " << bootstrap_.rank() << " sees no CUDA device");
   check(cudaSetDevice(local_rank() % devices), "cudaSetDevice");
+  // Rank 0's unique id, sent to every rank as bytes.
   ncclUniqueId id;
-  if (mpi_.rank() == 0) check(ncclGetUniqueId(&id), "ncclGetUniqueId");
-  KDUP_CHECK(MPI_Bcast(&id, sizeof(id), MPI_BYTE, 0, MPI_COMM_WORLD) == MPI_SUCCESS,
-             "NCCL: MPI_Bcast of the unique id failed");
-  check(ncclCommInitRank(&clique_->comm, mpi_.size(), id, mpi_.rank()), "ncclCommInitRank");
+  Tensor bytes = Tensor::zeros({static_cast<int64_t>(sizeof(id))}, DType::u8);
+  if (bootstrap_.is_root()) {
+    check(ncclGetUniqueId(&id), "ncclGetUniqueId");
+    std::memcpy(bytes.raw_data(), &id, sizeof(id));
+  }
+  bootstrap_.broadcast(bytes, 0);
+  std::memcpy(&id, bytes.raw_data(), sizeof(id));
+  check(ncclCommInitRank(&clique_->comm, bootstrap_.size(), id, bootstrap_.rank()),
+        "ncclCommInitRank");
 }
 
 NcclCommunicator::~NcclCommunicator() {
@@ -65,7 +72,7 @@ NcclCommunicator::~NcclCommunicator() {
 }
 
 void NcclCommunicator::all_reduce_sum(Tensor& t) {
-  if (t.device() == Device::cpu) return mpi_.all_reduce_sum(t);
+  if (t.device() == Device::cpu) return bootstrap_.all_reduce_sum(t);
   check_cuda_contiguous("all_reduce_sum", t);
   KDUP_CHECK(is_floating(t.dtype()), "all_reduce_sum: expected a floating tensor, got "
                                          << dtype_name(t.dtype()));
@@ -75,7 +82,7 @@ void NcclCommunicator::all_reduce_sum(Tensor& t) {
 }
 
 void NcclCommunicator::broadcast(Tensor& t, int root) {
-  if (t.device() == Device::cpu) return mpi_.broadcast(t, root);
+  if (t.device() == Device::cpu) return bootstrap_.broadcast(t, root);
   check_cuda_contiguous("broadcast", t);
   check(ncclBroadcast(t.raw_data(), t.raw_data(), static_cast<size_t>(t.numel()),
                       nccl_type(t.dtype()), root, clique_->comm, cuda::stream()),
@@ -83,7 +90,7 @@ void NcclCommunicator::broadcast(Tensor& t, int root) {
 }
 
 Tensor NcclCommunicator::all_gather_rows(const Tensor& t) {
-  if (t.device() == Device::cpu) return mpi_.all_gather_rows(t);
+  if (t.device() == Device::cpu) return bootstrap_.all_gather_rows(t);
   const Tensor local = t.contiguous();
   check_cuda_contiguous("all_gather_rows", local);
   KDUP_CHECK(local.dim() >= 1, "all_gather_rows: expected a tensor of rank 1 or more");
@@ -98,7 +105,7 @@ Tensor NcclCommunicator::all_gather_rows(const Tensor& t) {
 
 void NcclCommunicator::barrier() {
   check(cudaStreamSynchronize(cuda::stream()), "cudaStreamSynchronize");
-  mpi_.barrier();
+  bootstrap_.barrier();
 }
 
 }  // namespace kdup

@@ -1,8 +1,10 @@
 // Batch normalisation with the statistics of the global batch (model.sync_batch_norm): each rank
 // normalises its own rows with the mean and variance over every rank's rows, so N processes compute
-// what one process does on the whole batch. Written as a composition of ops around two
-// differentiable all-reduces (dist/all_reduce.h), in float64 like the CPU kernel's sums; the
-// running statistics are updated with the global mean and the unbiased global variance.
+// what one process does on the whole batch. Built on the batch-norm kernels of every device: each
+// rank's statistics from the training kernel, combined over the ranks in float64 (one all-gather of
+// 2C values), the output from the evaluation kernel with those statistics; backward, the kernel's
+// gradient with the per-channel sums of the global batch (one all-reduce of 2C values). The running
+// statistics are updated with the global mean and the unbiased global variance.
 #pragma once
 #include "dist/communicator.h"
 

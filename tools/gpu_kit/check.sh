@@ -9,6 +9,8 @@
 #   3. versions   GPU, driver, CUDA (driver and toolkit), cuBLAS and cuDNN versions
 #   4. cuda_tests the CUDA tests of kdup_tests (tests/cuda/ and every test naming CUDA or a device);
 #                 fails when any test fails or is skipped
+#      nccl       kdup_nccl_tests: the NCCL backend over one process (a clique of one GPU), with
+#                 NCCL's libnccl.so.2 found as the libraries are (e.g. the wheel's nvidia/nccl/lib)
 #   5. memcheck   a 10-step SimCLR training (`kdup run`) under compute-sanitizer --tool memcheck
 #   6. racecheck  the same under --tool racecheck
 #   7. bench_kdup, bench_pytorch  a ResNet-18 SimCLR step at batch 512, float32 (TF32 off), kdup
@@ -132,7 +134,9 @@ run_step() {
 # The kit carries its binaries xz-compressed: each links OpenBLAS's kernels for every x86 CPU
 # statically (25 MB), which uncompressed would pass the kit's size limit. They are unpacked into a
 # temporary folder ($BIN), with xz or else Python's lzma; a kit holding them uncompressed works too.
-BINARIES=(kdup kdup_tests kdup_bench)
+BINARIES=(kdup kdup_tests kdup_bench kdup_nccl_tests)
+# Those the libraries step checks; kdup_nccl_tests needs NCCL too, which the nccl step checks.
+LINKED_BINARIES=(kdup kdup_tests kdup_bench)
 BIN=$WORK/bin
 step_unpack() {
   local t0=$SECONDS bin problems=()
@@ -165,7 +169,8 @@ candidate_dirs() {
   for d in "${dirs[@]}"; do [ -n "$d" ] && echo "$d"; done
   if command -v ldconfig > /dev/null 2>&1 || [ -x /sbin/ldconfig ]; then
     { ldconfig -p 2> /dev/null || /sbin/ldconfig -p 2> /dev/null; } |
-      awk '/libcudnn\.so\.9|libcublas\.so\.13|libcublasLt\.so\.13/ {print $NF}' | xargs -r -n1 dirname
+      awk '/libcudnn\.so\.9|libcublas\.so\.13|libcublasLt\.so\.13|libnccl\.so\.2/ {print $NF}' |
+      xargs -r -n1 dirname
   fi
   for d in ${CUDA_HOME:+"$CUDA_HOME/lib64"} ${CUDA_PATH:+"$CUDA_PATH/lib64"} /usr/local/cuda/lib64 \
            /usr/local/cuda/targets/x86_64-linux/lib /usr/local/cuda/lib; do
@@ -208,6 +213,11 @@ step_libraries() {
   done
   CUDNN_DIR=$(first_dir_with libcudnn.so.9 || true)
   CUBLAS_DIR=$(first_dir_with libcublas.so.13 || true)
+  NCCL_DIR=$(first_dir_with libnccl.so.2 || true)  # for the nccl step only
+  if [ -n "$NCCL_DIR" ]; then
+    found+=("libnccl.so.2: $NCCL_DIR")
+    case ":$added:" in *":$NCCL_DIR:"*) ;; *) added=${added:+$added:}$NCCL_DIR ;; esac
+  fi
   [ -n "$added" ] && export LD_LIBRARY_PATH=$added${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
   detail "### libraries" ""
   for lib in "${found[@]}"; do detail "- $lib"; done
@@ -223,7 +233,7 @@ step_libraries() {
   fi
   # Every shared library each binary needs must resolve (ldd runs no GPU code).
   local bin unresolved
-  for bin in "${BINARIES[@]}"; do
+  for bin in "${LINKED_BINARIES[@]}"; do
     if [ ! -x "$BIN/$bin" ]; then missing+=("$bin (the kit's binary)"); continue; fi
     ldd "$BIN/$bin" > "$OUT/logs/ldd_$bin.log" 2>&1
     unresolved=$(awk '/not found/ {print $1}' "$OUT/logs/ldd_$bin.log" | tr '\n' ' ')
@@ -354,8 +364,14 @@ step_cuda_tests() {
   run_step cuda_tests 75 "$BIN/kdup_tests" "--gtest_filter=$filter" "--gtest_output=json:$OUT/cuda_tests.json"
   local rc=$?
   ((rc == 125 || rc == 124)) && return
+  gtest_verdict "$OUT/cuda_tests.json" "$count"
+}
+
+# gtest_verdict JSON EXPECTED: amends the last step from gtest's JSON results: failed when a test
+# failed or was skipped, or when not EXPECTED tests ran (0: any number but none).
+gtest_verdict() {
   local summary
-  if ! summary=$("$PY" - "$OUT/cuda_tests.json" "$count" << 'EOF'
+  if ! summary=$("$PY" - "$1" "$2" << 'EOF'
 import json, sys
 try:
     result = json.load(open(sys.argv[1]))
@@ -371,11 +387,12 @@ for suite in result.get("testsuites", []):
         if test.get("failures"):
             failed.append(name)
 expected = int(sys.argv[2])
+wrong_count = expected > 0 and ran != expected
 print(f"{ran} run, {ran - len(skipped) - len(failed)} passed, {len(failed)} failed, {len(skipped)} skipped"
       + (f"; FAILED: {' '.join(failed)}" if failed else "")
       + (f"; SKIPPED: {' '.join(skipped)}" if skipped else "")
-      + (f"; expected {expected} tests" if ran != expected else ""))
-sys.exit(1 if skipped or failed or ran != expected or ran == 0 else 0)
+      + (f"; expected {expected} tests" if wrong_count else ""))
+sys.exit(1 if skipped or failed or wrong_count or ran == 0 else 0)
 EOF
   ); then
     amend_last FAILED "$summary"
@@ -383,6 +400,23 @@ EOF
     amend_last passed "$summary"
   fi
   detail "- $summary" ""
+}
+
+# ---- 4b. NCCL over one process ------------------------------------------------------------------
+step_nccl() {
+  if [ ! -x "$BIN/kdup_nccl_tests" ]; then
+    record nccl FAILED 0 "kdup_nccl_tests is not in the kit"
+    return
+  fi
+  if [ -z "${NCCL_DIR:-}" ] && ((!DRY_RUN)); then
+    record nccl FAILED 0 "libnccl.so.2 not found (LD_LIBRARY_PATH, ldconfig, the toolkit, the wheels' nvidia/*/lib)"
+    return
+  fi
+  detail "### nccl" ""
+  run_step nccl 40 "$BIN/kdup_nccl_tests" "--gtest_output=json:$OUT/nccl_tests.json"
+  local rc=$?
+  ((rc == 125 || rc == 124)) && return
+  gtest_verdict "$OUT/nccl_tests.json" 0
 }
 
 # ---- 5, 6. compute-sanitizer on 10 SimCLR steps ------------------------------------------------------
@@ -549,6 +583,7 @@ if ((DRY_RUN)); then
 else
   step_cuda_tests
 fi
+step_nccl
 step_sanitizer memcheck
 step_sanitizer racecheck
 step_bench

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Assembles the GPU kit (docs/gpu_kit.md) from a KDUP_STATIC_KIT build: the three binaries
-# (compressed), check.sh,
+# Assembles the GPU kit (docs/gpu_kit.md) from a KDUP_STATIC_KIT build: the four binaries
+# (compressed; kdup_nccl_tests checks the NCCL backend), check.sh,
 # the PyTorch reference benchmark, the configurations and a CIFAR-10-LT subset of datasets/.
 #   tools/gpu_kit/make_kit.sh BUILD_DIR KIT_DIR      (make gpu-kit runs it)
 set -euo pipefail
@@ -11,7 +11,7 @@ if [ $# -ne 2 ]; then
   exit 2
 fi
 build=$1 kit=$2
-for bin in kdup kdup_tests kdup_bench; do
+for bin in kdup kdup_tests kdup_bench kdup_nccl_tests; do
   [ -x "$build/$bin" ] || { echo "make_kit.sh: error: $build/$bin is missing: build the kit first" >&2; exit 1; }
 done
 grep -q '^KDUP_STATIC_KIT:BOOL=ON' "$build/CMakeCache.txt" ||
@@ -28,7 +28,7 @@ mkdir -p "$kit/reference"
 # 25 MB apiece, which the kit's size limit cannot hold three times. So the symbol tables go
 # (sanitizer reports still name the kernels, whose device code keeps its names) and the binaries
 # travel xz-compressed; check.sh unpacks them into a temporary folder.
-for bin in kdup kdup_tests kdup_bench; do
+for bin in kdup kdup_tests kdup_bench kdup_nccl_tests; do
   strip --strip-unneeded -o "$kit/$bin" "$build/$bin"
   xz -T2 -6 "$kit/$bin"
 done
