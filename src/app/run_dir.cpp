@@ -76,8 +76,14 @@ RunDir::RunDir(std::string dir, const json& config, bool resume) : dir_(std::mov
                       << (stored.is_discarded() ? "its config.json is unreadable" : changes.str())
                       << "); pass --resume to continue it, or choose another run name");
     }
-    if (changed_keys_.empty()) return;  // same configuration: config.json stays as it is
   }
+  // A fresh run would add its records to the old run's log and replace its checkpoints.
+  std::error_code size_error;
+  const auto log_size = fs::file_size(path(kLogFile), size_error);
+  KDUP_CHECK(resume || ((size_error || log_size == 0) && checkpoints().empty()),
+             dir_ << ": the run directory holds a run already (log.jsonl, checkpoints); pass "
+                     "--resume to continue it, or choose another run name");
+  if (fs::exists(config_path) && changed_keys_.empty()) return;  // config.json stays as it is
   write_file_atomic(config_path, config.dump(2) + "\n");
 }
 

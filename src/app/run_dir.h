@@ -30,6 +30,8 @@ class RunDir {
   //  - without resume, throws an Error naming the directory and the differing keys (nothing is
   //    written);
   //  - with resume, config.json is rewritten and changed_keys() lists what changed.
+  // Without resume, a directory that already holds a run (a non-empty log.jsonl or a checkpoint)
+  // is an error too: a fresh run would mix its records into that log.
   // Resuming a directory that does not exist yet starts it afresh.
   RunDir(std::string dir, const nlohmann::json& config, bool resume);
 

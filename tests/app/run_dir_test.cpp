@@ -71,6 +71,22 @@ TEST(RunDir, RefusesADifferentExistingConfig) {
   EXPECT_TRUE(same.changed_keys().empty());
 }
 
+TEST(RunDir, RefusesToStartAfreshOverAnExistingRun) {
+  for (const bool checkpoint : {false, true}) {
+    const std::string dir = fresh_run_dir();
+    {
+      RunDir run(dir, kConfig, false);
+      if (checkpoint)
+        std::ofstream(run.path(RunDir::checkpoint_name(1))) << "x";
+      else
+        run.append_log({{"epoch", 1}, {"loss", 4.5}});
+    }
+    test::expect_error([&] { RunDir run(dir, kConfig, false); }, {dir, "holds a run", "--resume"});
+    RunDir resumed(dir, kConfig, true);  // continuing it is fine
+    EXPECT_TRUE(resumed.changed_keys().empty());
+  }
+}
+
 TEST(RunDir, ResumeWithAChangedConfigRecordsTheChanges) {
   const std::string dir = fresh_run_dir();
   { RunDir run(dir, kConfig, false); }
