@@ -1,4 +1,5 @@
 // The kdup binary: one entry point for training, evaluation and comparison.
+#include <csignal>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -61,6 +62,9 @@ Arguments parse(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A write past a file-size limit then fails with EFBIG, as on a full disk (a one-line error, the
+  // last checkpoint intact), instead of killing the process.
+  std::signal(SIGXFSZ, SIG_IGN);
   try {
     Arguments a = parse(argc, argv);
     if (a.command.empty() || a.command == "help") {
