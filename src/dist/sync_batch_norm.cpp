@@ -49,16 +49,15 @@ Tensor sync_batch_norm(Communicator& communicator, const Tensor& x, const Tensor
   const DType dtype = x.dtype();
   const Device device = x.device();
 
-  // This rank's statistics from the batch-norm kernel (its normalised output is not used), then
-  // those of the global batch, with which the evaluation kernel normalises.
+  // This rank's statistics from the batch-norm kernel (its normalised output, written into y, is
+  // overwritten), then those of the global batch, with which the evaluation kernel normalises.
   Tensor mean64, var64, mean, var, invstd, y = Tensor::empty_like(xc);
   {
     NoGradGuard no_grad;
-    Tensor scratch = Tensor::empty_like(xc);
     Tensor local_mean = Tensor::empty({channels}, dtype, device);
     Tensor local_invstd = Tensor::empty({channels}, dtype, device);
     KDUP_DISPATCH(device, batch_norm_forward_train, xc, gc, beta.detach().contiguous(), eps, false,
-                  scratch, local_mean, local_invstd);
+                  y, local_mean, local_invstd);
     global_statistics(communicator, local_mean, local_invstd, eps, mean64, var64);
     mean = mean64.to(dtype);
     var = var64.to(dtype);

@@ -17,16 +17,6 @@ namespace {
 using test::relative_difference;
 using test::train_steps;
 
-ContrastiveModelConfig tiny_model(int branches) {
-  ContrastiveModelConfig c;
-  c.backbone.width = 1.0 / 16;
-  c.backbone.bn_branches = branches;
-  c.backbone.seed = 5;
-  c.projection_hidden = 16;
-  c.projection_dim = 8;
-  return c;
-}
-
 PretrainConfig tiny_training(const std::string& method) {
   PretrainConfig c;
   c.method = method;
@@ -45,8 +35,8 @@ TEST(MpiPretrain, TwoRanksTrainAsOneProcess) {
   for (const std::string method : {"simclr", "sdclr"}) {
     SCOPED_TRACE(method);
     const int branches = method == "sdclr" ? 2 : 1;
-    ContrastiveModel single_model(tiny_model(branches)), model(tiny_model(branches)),
-        initial(tiny_model(branches));
+    const ContrastiveModelConfig tiny = test::tiny_model_config(5, branches);
+    ContrastiveModel single_model(tiny), model(tiny), initial(tiny);
     Pretrainer single(single_model, tiny_training(method), images, test::first_ids(48));
     Pretrainer ranks(model, tiny_training(method), images, test::first_ids(48), world);
     train_steps(single, 1);

@@ -14,15 +14,6 @@ namespace {
 using test::relative_difference;
 using test::train_steps;
 
-ContrastiveModelConfig tiny_model() {
-  ContrastiveModelConfig c;
-  c.backbone.width = 1.0 / 16;
-  c.backbone.seed = 5;
-  c.projection_hidden = 16;
-  c.projection_dim = 8;
-  return c;
-}
-
 // 32 ID images at batch 8: four warm-up steps, then a refresh adding 8 pool images.
 Stage1Config tiny_stage1(Stage1Config c) {
   c.base.epochs = 2;
@@ -48,7 +39,7 @@ TEST(MpiStage1, TwoRanksTrainAsOneProcessAcrossARefresh) {
        std::vector<std::pair<std::string, Stage1Config>>{{"kdup", kdup_stage1_config()},
                                                          {"colt", colt_stage1_config()}}) {
     SCOPED_TRACE(name);
-    ContrastiveModel single_model(tiny_model()), model(tiny_model());
+    ContrastiveModel single_model(test::tiny_model_config()), model(test::tiny_model_config());
     Stage1Trainer single(single_model, tiny_stage1(preset), id_images, test::first_ids(32), pool);
     Stage1Trainer ranks(model, tiny_stage1(preset), id_images, test::first_ids(32), pool, {}, {},
                         world);

@@ -13,15 +13,6 @@ namespace {
 using test::relative_difference;
 using test::train_steps;
 
-ContrastiveModelConfig tiny_model(uint64_t seed) {
-  ContrastiveModelConfig c;
-  c.backbone.width = 1.0 / 16;
-  c.backbone.seed = seed;
-  c.projection_hidden = 16;
-  c.projection_dim = 8;
-  return c;
-}
-
 Stage2Config tiny_stage2(const std::string& mode) {
   Stage2Config c;
   c.mode = mode;
@@ -43,7 +34,8 @@ TEST(MpiStage2, TwoRanksTrainGAsOneProcess) {
   const Tensor images = test::random_images(48, 2);
   for (const std::string mode : {"typical", "guided_weighting"}) {
     SCOPED_TRACE(mode);
-    ContrastiveModel f(tiny_model(5)), g_single(tiny_model(99)), g(tiny_model(99));
+    ContrastiveModel f(test::tiny_model_config(5)), g_single(test::tiny_model_config(99)),
+        g(test::tiny_model_config(99));
     f.eval();
     Stage2Trainer single(f, g_single, tiny_stage2(mode), images, test::first_ids(48));
     Stage2Trainer ranks(f, g, tiny_stage2(mode), images, test::first_ids(48), world);

@@ -25,7 +25,8 @@ TEST(MpiSyncBatchNorm, TwoRanksNormaliseAndDifferentiateAsOneProcess) {
       // One process, the whole batch.
       Tensor x1 = x_all.clone(), g1 = gamma.clone(), b1 = beta.clone();
       for (Tensor* t : {&x1, &g1, &b1}) t->set_requires_grad(true);
-      Tensor mean1 = Tensor::zeros({channels}, DType::f64), var1 = Tensor::ones({channels}, DType::f64);
+      Tensor mean1 = Tensor::zeros({channels}, DType::f64);
+      Tensor var1 = Tensor::ones({channels}, DType::f64);
       const Tensor y1 = relu ? batch_norm_relu(x1, g1, b1, mean1, var1, true, 0.1, 1e-5)
                              : batch_norm(x1, g1, b1, mean1, var1, true, 0.1, 1e-5);
       sum(y1 * weights_all).backward();
@@ -34,10 +35,12 @@ TEST(MpiSyncBatchNorm, TwoRanksNormaliseAndDifferentiateAsOneProcess) {
       Tensor x2 = x_all.slice(0, first, first + rows).contiguous(), g2 = gamma.clone(),
              b2 = beta.clone();
       for (Tensor* t : {&x2, &g2, &b2}) t->set_requires_grad(true);
-      Tensor mean2 = Tensor::zeros({channels}, DType::f64), var2 = Tensor::ones({channels}, DType::f64);
+      Tensor mean2 = Tensor::zeros({channels}, DType::f64);
+      Tensor var2 = Tensor::ones({channels}, DType::f64);
       const Tensor y2 = sync_batch_norm(world, x2, g2, b2, mean2, var2, 0.1, 1e-5, relu);
       sum(y2 * weights_all.slice(0, first, first + rows)).backward();
-      Tensor grad_gamma = g2.grad().contiguous().clone(), grad_beta = b2.grad().contiguous().clone();
+      Tensor grad_gamma = g2.grad().contiguous().clone();
+      Tensor grad_beta = b2.grad().contiguous().clone();
       world.all_reduce_sum(grad_gamma);
       world.all_reduce_sum(grad_beta);
 

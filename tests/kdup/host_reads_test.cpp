@@ -19,16 +19,6 @@ using test::random_images;
 // 48 images at batch 8: six steps, five of them after the first.
 constexpr int64_t kImages = 48;
 
-ContrastiveModelConfig tiny_model(int branches = 1) {
-  ContrastiveModelConfig c;
-  c.backbone.width = 1.0 / 16;
-  c.backbone.bn_branches = branches;
-  c.backbone.seed = 5;
-  c.projection_hidden = 16;
-  c.projection_dim = 8;
-  return c;
-}
-
 // The host reads of each step of one epoch after its first.
 template <class Trainer>
 std::vector<int64_t> reads_per_step(Trainer& trainer) {
@@ -54,7 +44,7 @@ TEST(HostReads, PretrainerStepsOfSimclrAndSdclrReadOnce) {
     c.lr = 0.1;
     c.warmup_epochs = 1;
     c.seed = 11;
-    ContrastiveModel model(tiny_model(method == "sdclr" ? 2 : 1));
+    ContrastiveModel model(test::tiny_model_config(5, method == "sdclr" ? 2 : 1));
     Pretrainer trainer(model, c, random_images(kImages, 1), first_ids(kImages));
     expect_one_read_per_step(reads_per_step(trainer));
   }
@@ -79,7 +69,7 @@ TEST(HostReads, Stage1StepsOfKdupAndColtReadOnceBeforeAndAfterARefresh) {
     c.ood_budget = 12;
     c.positives_k = 3;
     c.embed_batch_size = 16;
-    ContrastiveModel model(tiny_model());
+    ContrastiveModel model(test::tiny_model_config());
     Stage1Trainer trainer(model, c, random_images(kImages, 1), first_ids(kImages), pool);
     expect_one_read_per_step(reads_per_step(trainer));  // the warm-up epoch
     expect_one_read_per_step(reads_per_step(trainer));  // merged batches after the refresh
@@ -100,7 +90,7 @@ TEST(HostReads, Stage2StepsReadOnceInEveryMode) {
     c.pairs.num_clusters = 3;
     c.pairs.kl.batch_size = 16;
     c.embed_batch_size = 16;
-    ContrastiveModel f(tiny_model()), g(tiny_model());
+    ContrastiveModel f(test::tiny_model_config()), g(test::tiny_model_config());
     f.eval();
     Stage2Trainer trainer(f, g, c, random_images(kImages, 1), first_ids(kImages));
     expect_one_read_per_step(reads_per_step(trainer));

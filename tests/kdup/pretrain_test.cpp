@@ -12,16 +12,6 @@ using test::all_values;
 using test::first_ids;
 using test::random_images;
 
-ContrastiveModelConfig tiny_model(int branches) {
-  ContrastiveModelConfig c;
-  c.backbone.width = 1.0 / 16;
-  c.backbone.bn_branches = branches;
-  c.backbone.seed = 5;
-  c.projection_hidden = 16;
-  c.projection_dim = 8;
-  return c;
-}
-
 PretrainConfig tiny_training(const std::string& method) {
   PretrainConfig c;
   c.method = method;
@@ -36,7 +26,7 @@ PretrainConfig tiny_training(const std::string& method) {
 TEST(Pretrain, BothBaselinesRunAndCountImages) {
   Tensor images = random_images(24, 1);
   for (const std::string method : {"simclr", "sdclr"}) {
-    ContrastiveModel model(tiny_model(method == "sdclr" ? 2 : 1));
+    ContrastiveModel model(test::tiny_model_config(5, method == "sdclr" ? 2 : 1));
     Pretrainer trainer(model, tiny_training(method), images, first_ids(24));
     int steps = 0;
     EpochReport r = trainer.train_epoch([&](const StepReport&) { ++steps; });
@@ -53,15 +43,15 @@ TEST(Pretrain, ResumedRunMatchesAnUnbrokenRun) {
   const std::string path = ::testing::TempDir() + "/kdup_resume.safetensors";
   for (const std::string method : {"simclr", "sdclr"}) {
     const int branches = method == "sdclr" ? 2 : 1;
-    ContrastiveModel unbroken(tiny_model(branches));
+    ContrastiveModel unbroken(test::tiny_model_config(5, branches));
     Pretrainer a(unbroken, tiny_training(method), images, first_ids(24));
     for (int e = 0; e < 3; ++e) a.train_epoch(nullptr);
 
-    ContrastiveModel first_half(tiny_model(branches));
+    ContrastiveModel first_half(test::tiny_model_config(5, branches));
     Pretrainer b(first_half, tiny_training(method), images, first_ids(24));
     b.train_epoch(nullptr);
     b.save(path);
-    ContrastiveModelConfig other = tiny_model(branches);
+    ContrastiveModelConfig other = test::tiny_model_config(5, branches);
     other.backbone.seed = 99;  // a fresh process would build the model anew: the seed must not matter
     ContrastiveModel resumed(other);
     Pretrainer c(resumed, tiny_training(method), images, first_ids(24));
@@ -80,12 +70,12 @@ TEST(Pretrain, StoppedWithinAnEpochResumesExactly) {
   for (const std::string method : {"simclr", "sdclr"}) {
     SCOPED_TRACE(method);
     const int branches = method == "sdclr" ? 2 : 1;
-    ContrastiveModel unbroken(tiny_model(branches));
+    ContrastiveModel unbroken(test::tiny_model_config(5, branches));
     Pretrainer a(unbroken, tiny_training(method), images, first_ids(24));
     std::vector<EpochReport> expected;
     for (int e = 0; e < 3; ++e) expected.push_back(a.train_epoch(nullptr));
 
-    ContrastiveModel stopped(tiny_model(branches));
+    ContrastiveModel stopped(test::tiny_model_config(5, branches));
     Pretrainer b(stopped, tiny_training(method), images, first_ids(24));
     b.train_epoch(nullptr);
     int asked = 0;
@@ -96,7 +86,7 @@ TEST(Pretrain, StoppedWithinAnEpochResumesExactly) {
     EXPECT_EQ(b.epoch_steps_done(), 1);
     b.save(path);
 
-    ContrastiveModelConfig other = tiny_model(branches);
+    ContrastiveModelConfig other = test::tiny_model_config(5, branches);
     other.backbone.seed = 99;
     ContrastiveModel resumed(other);
     Pretrainer c(resumed, tiny_training(method), images, first_ids(24));
@@ -122,7 +112,7 @@ TEST(Pretrain, StoppedWithinAnEpochResumesExactly) {
 // The stop check is not asked after an epoch's last step: the epoch then ends as usual.
 TEST(Pretrain, StopAfterTheLastStepFinishesTheEpoch) {
   Tensor images = random_images(24, 3);
-  ContrastiveModel model(tiny_model(1));
+  ContrastiveModel model(test::tiny_model_config(5, 1));
   Pretrainer trainer(model, tiny_training("simclr"), images, first_ids(24));
   int asked = 0;
   const EpochReport r = trainer.train_epoch(nullptr, [&] {
@@ -141,7 +131,7 @@ TEST(Pretrain, StopAfterTheLastStepFinishesTheEpoch) {
 // state, not of the loss, that stops the run, at the first step whose state is not finite.
 TEST(Pretrain, DivergenceOfTheParametersStopsAtTheStep) {
   Tensor images = random_images(24, 4);
-  ContrastiveModel model(tiny_model(1));
+  ContrastiveModel model(test::tiny_model_config(5, 1));
   PretrainConfig config = tiny_training("simclr");
   config.lr = 1e6;
   config.warmup_epochs = 0;
@@ -162,7 +152,7 @@ TEST(Pretrain, DivergenceOfTheParametersStopsAtTheStep) {
 // A learning rate of 1e30 makes the loss itself NaN at the second step.
 TEST(Pretrain, NonFiniteLossStopsAtTheStep) {
   Tensor images = random_images(24, 4);
-  ContrastiveModel model(tiny_model(1));
+  ContrastiveModel model(test::tiny_model_config(5, 1));
   PretrainConfig config = tiny_training("simclr");
   config.lr = 1e30;
   config.warmup_epochs = 0;

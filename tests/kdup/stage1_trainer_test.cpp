@@ -20,13 +20,7 @@ using test::random_images;
 constexpr int64_t kIdImages = 32, kPoolImages = 40, kBudget = 12;
 
 ContrastiveModelConfig tiny_model(const std::string& base, uint64_t seed = 5) {
-  ContrastiveModelConfig c;
-  c.backbone.width = 1.0 / 16;
-  c.backbone.bn_branches = base == "sdclr" ? 2 : 1;
-  c.backbone.seed = seed;
-  c.projection_hidden = 16;
-  c.projection_dim = 8;
-  return c;
+  return test::tiny_model_config(seed, base == "sdclr" ? 2 : 1);
 }
 
 // Warm-up 1 epoch, a refresh before every later epoch (T = 1).

@@ -15,15 +15,6 @@ using test::all_values;
 using test::first_ids;
 using test::random_images;
 
-ContrastiveModelConfig tiny_model(uint64_t seed) {
-  ContrastiveModelConfig c;
-  c.backbone.width = 1.0 / 16;
-  c.backbone.seed = seed;
-  c.projection_hidden = 16;
-  c.projection_dim = 8;
-  return c;
-}
-
 Stage2Config tiny_stage2(const std::string& mode) {
   Stage2Config c;
   c.mode = mode;
@@ -127,7 +118,7 @@ TEST(Stage2Pairs, InconsistentStateIsRejected) {
 }
 
 TEST(Stage2Trainer, GStartsAsACopyOfF) {
-  ContrastiveModel f(tiny_model(5)), g(tiny_model(99));
+  ContrastiveModel f(test::tiny_model_config(5)), g(test::tiny_model_config(99));
   f.eval();
   ASSERT_NE(all_values(g), all_values(f));
   Stage2Trainer trainer(f, g, tiny_stage2("guided_weighting"), random_images(40, 1),
@@ -138,7 +129,7 @@ TEST(Stage2Trainer, GStartsAsACopyOfF) {
 TEST(Stage2Trainer, EveryModeTrainsGAndLeavesFAlone) {
   Tensor images = random_images(40, 2);
   for (const std::string mode : {"typical", "guided_sampling", "guided_weighting"}) {
-    ContrastiveModel f(tiny_model(5)), g(tiny_model(99));
+    ContrastiveModel f(test::tiny_model_config(5)), g(test::tiny_model_config(99));
     f.eval();
     const std::vector<float> f_before = all_values(f);
     Stage2Trainer trainer(f, g, tiny_stage2(mode), images, first_ids(40));
@@ -168,7 +159,7 @@ TEST(Stage2Trainer, EveryModeTrainsGAndLeavesFAlone) {
 }
 
 TEST(Stage2Trainer, PlainViewsFeatureEmbeddingAndKMeansChoicesRun) {
-  ContrastiveModel f(tiny_model(5)), g(tiny_model(6));
+  ContrastiveModel f(test::tiny_model_config(5)), g(test::tiny_model_config(6));
   f.eval();
   Stage2Config config = tiny_stage2("guided_weighting");
   config.augmented_views = false;
@@ -186,21 +177,21 @@ TEST(Stage2Trainer, ResumedRunMatchesAnUnbrokenRun) {
   Tensor images = random_images(40, 3);
   const std::string path = ::testing::TempDir() + "/kdup_stage2_resume.safetensors";
   for (const std::string mode : {"typical", "guided_weighting"}) {
-    ContrastiveModel f(tiny_model(5));
+    ContrastiveModel f(test::tiny_model_config(5));
     f.eval();
-    ContrastiveModel unbroken(tiny_model(6));
+    ContrastiveModel unbroken(test::tiny_model_config(6));
     Stage2Trainer a(f, unbroken, tiny_stage2(mode), images, first_ids(40));
     for (int e = 0; e < 3; ++e) a.train_epoch(nullptr);
 
-    ContrastiveModel first_half(tiny_model(6));
+    ContrastiveModel first_half(test::tiny_model_config(6));
     Stage2Trainer b(f, first_half, tiny_stage2(mode), images, first_ids(40));
     b.train_epoch(nullptr);
     b.save(path);
     // A fresh process: f rebuilt from its stage-1 values, g built with another seed.
-    ContrastiveModel f_again(tiny_model(77));
+    ContrastiveModel f_again(test::tiny_model_config(77));
     f_again.copy_from(f);
     f_again.eval();
-    ContrastiveModel resumed(tiny_model(99));
+    ContrastiveModel resumed(test::tiny_model_config(99));
     Stage2Trainer c(f_again, resumed, tiny_stage2(mode), images, first_ids(40));
     c.restore(path);
     EXPECT_EQ(c.epochs_done(), 1);
@@ -222,14 +213,14 @@ TEST(Stage2Trainer, StoppedWithinAnEpochResumesExactly) {
   const std::string path = ::testing::TempDir() + "/kdup_stage2_resume_within.safetensors";
   for (const std::string mode : {"typical", "guided_weighting"}) {
     SCOPED_TRACE(mode);
-    ContrastiveModel f(tiny_model(5));
+    ContrastiveModel f(test::tiny_model_config(5));
     f.eval();
-    ContrastiveModel unbroken(tiny_model(6));
+    ContrastiveModel unbroken(test::tiny_model_config(6));
     Stage2Trainer a(f, unbroken, tiny_stage2(mode), images, first_ids(40));
     std::vector<Stage2EpochReport> expected;
     for (int e = 0; e < 3; ++e) expected.push_back(a.train_epoch(nullptr));
 
-    ContrastiveModel stopped(tiny_model(6));
+    ContrastiveModel stopped(test::tiny_model_config(6));
     Stage2Trainer b(f, stopped, tiny_stage2(mode), images, first_ids(40));
     b.train_epoch(nullptr);
     int asked = 0;
@@ -237,10 +228,10 @@ TEST(Stage2Trainer, StoppedWithinAnEpochResumesExactly) {
     EXPECT_EQ(b.epoch_steps_done(), 3);  // of 40 / 8 = 5
     b.save(path);
 
-    ContrastiveModel f_again(tiny_model(77));
+    ContrastiveModel f_again(test::tiny_model_config(77));
     f_again.copy_from(f);
     f_again.eval();
-    ContrastiveModel resumed(tiny_model(99));
+    ContrastiveModel resumed(test::tiny_model_config(99));
     Stage2Trainer c(f_again, resumed, tiny_stage2(mode), images, first_ids(40));
     c.restore(path);
     EXPECT_EQ(c.epochs_done(), 1);
@@ -258,9 +249,9 @@ TEST(Stage2Trainer, StoppedWithinAnEpochResumesExactly) {
 
 TEST(Stage2Trainer, DivergenceNamesTheStepAndTheLossTerms) {
   Tensor images = random_images(40, 4);
-  ContrastiveModel f(tiny_model(5));
+  ContrastiveModel f(test::tiny_model_config(5));
   f.eval();
-  ContrastiveModel g(tiny_model(6));
+  ContrastiveModel g(test::tiny_model_config(6));
   Stage2Config config = tiny_stage2("guided_weighting");
   config.base.lr = 1e30;  // the loss is NaN at the second step
   config.base.warmup_epochs = 0;
@@ -272,7 +263,7 @@ TEST(Stage2Trainer, DivergenceNamesTheStepAndTheLossTerms) {
 
 TEST(Stage2Trainer, BadInputsAreReportedBeforeTraining) {
   Tensor images = random_images(40, 4);
-  ContrastiveModel f(tiny_model(5)), g(tiny_model(6));
+  ContrastiveModel f(test::tiny_model_config(5)), g(test::tiny_model_config(6));
   auto build = [&](const Stage2Config& config) {
     Stage2Trainer trainer(f, g, config, images, first_ids(40));
   };
@@ -296,7 +287,7 @@ TEST(Stage2Trainer, BadInputsAreReportedBeforeTraining) {
   stage1.batch_size = 8;
   stage1.epochs = 2;
   stage1.warmup_epochs = 1;
-  ContrastiveModel h(tiny_model(8));
+  ContrastiveModel h(test::tiny_model_config(8));
   Pretrainer(h, stage1, images, first_ids(40)).save(path);
   Stage2Trainer trainer(f, g, tiny_stage2("typical"), images, first_ids(40));
   test::expect_error([&] { trainer.restore(path); }, {"not a stage-2 checkpoint", "simclr"});

@@ -1,13 +1,27 @@
-// Helpers of the trainer tests: random images, index lists, a model's values, divergence.
+// Helpers of the trainer tests: a tiny model, random images, index lists, a model's values,
+// divergence.
 #pragma once
 #include <string>
 #include <vector>
 
+#include "kdup/contrastive_model.h"
 #include "kdup/divergence.h"
 #include "nn/module.h"
 #include "test_util.h"
 
 namespace kdup::test {
+
+// The trainer tests' network: ResNet-18 at width 1/16, projection 16 -> 8, `branches` batch-norm
+// branches (2: SDCLR's pruned branch).
+inline ContrastiveModelConfig tiny_model_config(uint64_t seed = 5, int branches = 1) {
+  ContrastiveModelConfig c;
+  c.backbone.width = 1.0 / 16;
+  c.backbone.bn_branches = branches;
+  c.backbone.seed = seed;
+  c.projection_hidden = 16;
+  c.projection_dim = 8;
+  return c;
+}
 
 // n random uint8 RGB images of 32x32 (NHWC), seeded.
 inline Tensor random_images(int64_t n, uint64_t seed) { return random_images(n, 32, seed); }
