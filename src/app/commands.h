@@ -20,8 +20,9 @@ int eval_command(const std::string& run_dir, const std::string& checkpoint,
 // kdup compare RUN_DIR...: the results of several runs side by side.
 int compare_command(const std::vector<std::string>& run_dirs);
 
-// kdup report RUN_DIR... [--out FILE]: one self-contained HTML page on the runs, written to FILE
-// (default: report.html in the first run directory).
-int report_command(const std::vector<std::string>& run_dirs, const std::string& out_path);
+// kdup report RUN_DIR... [--out FILE] [--sections LIST]: one self-contained HTML page on the runs,
+// written to FILE (default: report.html in the first run directory); LIST as build_report_html's.
+int report_command(const std::vector<std::string>& run_dirs, const std::string& out_path,
+                   const std::string& sections = "");
 
 }  // namespace kdup

@@ -118,7 +118,7 @@ std::vector<Series> stage_series(const std::vector<json>& log, const std::string
                                   ? r["stage"].get<std::string>()
                                   : "training";
     auto [it, added] = index.emplace(stage, series.size());
-    if (added) series.push_back({stage, kStageColors[series.size() % 5], {}, {}});
+    if (added) series.push_back({stage, kStageColors[series.size() % 5], {}, {}, {}});
     series[it->second].x.push_back(r["epoch"].get<double>());
     series[it->second].y.push_back(r[field].get<double>());
   }

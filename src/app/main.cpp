@@ -26,13 +26,15 @@ const char* kUsage =
     "      evaluate a run's latest (or the given) checkpoint again.\n"
     "  kdup compare RUN_DIR...\n"
     "      print the results of several runs side by side.\n"
-    "  kdup report RUN_DIR... [--out FILE]\n"
-    "      one self-contained HTML page on the runs (default RUN_DIR/report.html of the first).\n"
+    "  kdup report RUN_DIR... [--out FILE] [--sections LIST]\n"
+    "      one self-contained HTML page on the runs (default RUN_DIR/report.html of the first);\n"
+    "      LIST keeps some sections, e.g. results,seeds,budget (runs, results, seeds, budget,\n"
+    "      per-class, tsne, curves, indices, refreshes, diagnostics).\n"
     "  kdup --help\n"
     "      this text and every configuration key.\n";
 
 struct Arguments {
-  std::string command, config, checkpoint, out, from;
+  std::string command, config, checkpoint, out, from, sections;
   std::vector<std::string> positional, overrides;
   bool resume = false;
 };
@@ -50,6 +52,7 @@ Arguments parse(int argc, char** argv) {
     else if (arg == "--checkpoint") a.checkpoint = value("--checkpoint");
     else if (arg == "--out") a.out = value("--out");
     else if (arg == "--from") a.from = value("--from");
+    else if (arg == "--sections") a.sections = value("--sections");
     else if (arg == "--resume") a.resume = true;
     else if (arg == "--help" || arg == "-h") a.command = "help";
     else if (arg.rfind("--", 0) == 0) KDUP_CHECK(false, "unknown option " << arg);
@@ -83,7 +86,7 @@ int main(int argc, char** argv) {
       KDUP_CHECK(!a.positional.empty(), "compare: expected at least one RUN_DIR");
       return kdup::compare_command(a.positional);
     }
-    if (a.command == "report") return kdup::report_command(a.positional, a.out);
+    if (a.command == "report") return kdup::report_command(a.positional, a.out, a.sections);
     KDUP_CHECK(false, "unknown command '" << a.command << "' (run, train, eval, compare, report, --help)");
   } catch (const std::exception& e) {
     // Under mpirun the rank is named, and the whole job ends: the other ranks may be waiting for

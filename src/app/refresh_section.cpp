@@ -194,7 +194,7 @@ std::string refresh_panel(const RunArtifacts& run) {
     }
   if (epochs.size() > 1)
     html += "<figure>" +
-            svg_line_chart({{"Spearman", "#2e9a5b", epochs, spearman}}, "epoch", "Spearman rho",
+            svg_line_chart({{"Spearman", "#2e9a5b", epochs, spearman, {}}}, "epoch", "Spearman rho",
                            {420, 200}) +
             "<figcaption>Spearman value per refresh</figcaption></figure>\n";
   for (size_t i = 0; i < refreshes.size(); ++i)

@@ -1,5 +1,6 @@
 #include "app/report.h"
 
+#include <algorithm>
 #include <iostream>
 
 #include "app/commands.h"
@@ -43,33 +44,70 @@ img.thumb { width: 32px; height: 32px; image-rendering: pixelated; margin-right:
 td.thumbs { white-space: nowrap; }
 )";
 
+// Every section in page order: its anchor (the name --sections takes), its link text, its builder.
+struct SectionKind {
+  const char* id;
+  const char* title;
+  std::string (*build)(const std::vector<RunArtifacts>&);
+};
+const SectionKind kSections[] = {
+    {"runs", "Runs", run_overview_section},
+    {"results", "Results", results_table_section},
+    {"seeds", "Seeds", seed_spread_section},
+    {"budget", "Budget curve", budget_curve_section},  // empty unless a method has two budgets
+    {"per-class", "Per-class accuracy", per_class_section},
+    {"tsne", "t-SNE", tsne_section},
+    {"curves", "Training curves", training_curves_section},
+    {"indices", "Cluster indices", cluster_indices_section},
+    {"refreshes", "Refreshes", refresh_section},
+    {"diagnostics", "Diagnostics", diagnostics_section},
+};
+
+// "results,budget" -> {"results", "budget"}; empty: every section. An unknown name is an error.
+std::vector<std::string> chosen_sections(const std::string& list) {
+  std::vector<std::string> chosen;
+  std::string known;
+  for (const SectionKind& kind : kSections) known += (known.empty() ? "" : ", ") + std::string(kind.id);
+  for (size_t at = 0; at <= list.size() && !list.empty();) {
+    const size_t comma = std::min(list.find(',', at), list.size());
+    const std::string name = list.substr(at, comma - at);
+    const bool exists = std::any_of(std::begin(kSections), std::end(kSections),
+                                    [&](const SectionKind& kind) { return name == kind.id; });
+    KDUP_CHECK(exists, "--sections: unknown section '" << name << "' (known: " << known << ")");
+    chosen.push_back(name);
+    at = comma + 1;
+  }
+  return chosen;
+}
+
 }  // namespace
 
-std::string build_report_html(const std::vector<std::string>& run_dirs) {
+std::string build_report_html(const std::vector<std::string>& run_dirs,
+                              const std::string& sections) {
+  const std::vector<std::string> chosen = chosen_sections(sections);
   std::vector<RunArtifacts> runs;
   for (const std::string& dir : run_dirs) runs.push_back(load_run_artifacts(dir));
-  std::string names;
+  std::string names, nav, body;
   for (const RunArtifacts& run : runs) names += (names.empty() ? "" : ", ") + run.name;
-  const std::string budget = budget_curve_section(runs);  // empty unless a method has two budgets
+  for (const SectionKind& kind : kSections) {
+    if (!chosen.empty() && std::find(chosen.begin(), chosen.end(), kind.id) == chosen.end())
+      continue;
+    const std::string html = kind.build(runs);
+    if (html.empty()) continue;
+    nav += std::string("<a href=\"#") + kind.id + "\">" + kind.title + "</a>";
+    body += html;
+  }
   return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>kdup "
          "report: " +
          html_escape(names) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n" +
-         "<h1>kdup report</h1>\n<p>" + html_escape(names) + "</p>\n<nav>" +
-         "<a href=\"#runs\">Runs</a><a href=\"#results\">Results</a>"
-         "<a href=\"#seeds\">Seeds</a>" +
-         (budget.empty() ? "" : "<a href=\"#budget\">Budget curve</a>") +
-         "<a href=\"#per-class\">Per-class accuracy</a><a href=\"#tsne\">t-SNE</a>"
-         "<a href=\"#curves\">Training curves</a><a href=\"#indices\">Cluster indices</a>"
-         "<a href=\"#refreshes\">Refreshes</a><a href=\"#diagnostics\">Diagnostics</a></nav>\n" +
-         run_overview_section(runs) + results_table_section(runs) + seed_spread_section(runs) +
-         budget + per_class_section(runs) + tsne_section(runs) + training_curves_section(runs) +
-         cluster_indices_section(runs) + refresh_section(runs) + diagnostics_section(runs) +
-         "</body>\n</html>\n";
+         "<h1>kdup report</h1>\n<p>" + html_escape(names) + "</p>\n<nav>" + nav + "</nav>\n" +
+         body + "</body>\n</html>\n";
 }
 
-int report_command(const std::vector<std::string>& run_dirs, const std::string& out_path) {
+int report_command(const std::vector<std::string>& run_dirs, const std::string& out_path,
+                   const std::string& sections) {
   KDUP_CHECK(!run_dirs.empty(), "report: expected at least one RUN_DIR");
-  const std::string html = build_report_html(run_dirs);
+  const std::string html = build_report_html(run_dirs, sections);
   const std::string path = out_path.empty() ? run_dirs.front() + "/report.html" : out_path;
   write_file_atomic(path, html);
   std::cerr << "kdup: wrote " << path << " (" << html.size() / 1024 << " KiB)\n";

@@ -183,7 +183,8 @@ std::string budget_curve_section(const std::vector<RunArtifacts>& runs) {
       "budget", "Budget curve",
       "Each method at several training budgets (labels that differ only by \", Nx budget\"): the "
       "mean over seeds of the linear probe's All, Few and STD against the images passed forward "
-      "and backward through the trained network, in millions.");
+      "and backward through the trained network, in millions. Whiskers: one sample standard "
+      "deviation over the seeds of a point (none for a point of one seed).");
   std::vector<std::string> families;
   std::vector<Series> all, few, std_dev;
   for (const auto& runs_of_label : group_by_label(results)) {
@@ -193,17 +194,16 @@ std::string budget_curve_section(const std::vector<RunArtifacts>& runs) {
     if (at == families.end()) {
       families.push_back(family);
       const std::string color = class_color(static_cast<int64_t>(index), 10);
-      all.push_back({family, color, {}, {}});
-      few.push_back({family, color, {}, {}});
-      std_dev.push_back({family, color, {}, {}});
+      all.push_back({family, color, {}, {}, {}});
+      few.push_back({family, color, {}, {}, {}});
+      std_dev.push_back({family, color, {}, {}, {}});
     }
     const double images = spread_of(runs_of_label, nullptr, "images_processed").mean / 1e6;
-    all[index].x.push_back(images),
-        all[index].y.push_back(spread_of(runs_of_label, "linear", "all").mean);
-    few[index].x.push_back(images),
-        few[index].y.push_back(spread_of(runs_of_label, "linear", "few").mean);
-    std_dev[index].x.push_back(images);
-    std_dev[index].y.push_back(spread_of(runs_of_label, "linear", "std").mean);
+    for (auto [series, column] : {std::pair{&all, "all"}, {&few, "few"}, {&std_dev, "std"}}) {
+      const Spread spread = spread_of(runs_of_label, "linear", column);
+      Series& s = (*series)[index];
+      s.x.push_back(images), s.y.push_back(spread.mean), s.error.push_back(spread.std);
+    }
   }
   const bool curve =
       std::any_of(all.begin(), all.end(), [](const Series& s) { return s.x.size() > 1; });
@@ -213,8 +213,9 @@ std::string budget_curve_section(const std::vector<RunArtifacts>& runs) {
       std::vector<size_t> order(s.x.size());
       for (size_t i = 0; i < order.size(); ++i) order[i] = i;
       std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return s.x[a] < s.x[b]; });
-      Series sorted{s.name, s.color, {}, {}};
-      for (size_t i : order) sorted.x.push_back(s.x[i]), sorted.y.push_back(s.y[i]);
+      Series sorted{s.name, s.color, {}, {}, {}};
+      for (size_t i : order)
+        sorted.x.push_back(s.x[i]), sorted.y.push_back(s.y[i]), sorted.error.push_back(s.error[i]);
       s = sorted;
     }
   html += "<div class=\"plots\">\n";
@@ -223,7 +224,7 @@ std::string budget_curve_section(const std::vector<RunArtifacts>& runs) {
   for (const auto& [series, name] : charts)
     html += "<figure>" +
             svg_line_chart(*series, "million images trained", std::string("linear ") + name,
-                           {420, 240}) +
+                           {560, 260}) +
             "<figcaption>Linear probe " + name + "</figcaption></figure>\n";
   return html + "</div>\n</section>\n";
 }

@@ -126,23 +126,28 @@ std::string svg_bar_chart(const std::vector<Bar>& bars, double y_max, const std:
 std::string svg_line_chart(const std::vector<Series>& series, const std::string& x_label,
                            const std::string& y_label, PlotSize size) {
   double x_lo = INFINITY, x_hi = -INFINITY, y_lo = INFINITY, y_hi = -INFINITY;
+  auto error_of = [](const Series& line, size_t i) {
+    return i < line.error.size() ? line.error[i] : 0.0;
+  };
   for (const Series& line : series)
     for (size_t i = 0; i < line.x.size(); ++i) {
       x_lo = std::min(x_lo, line.x[i]);
       x_hi = std::max(x_hi, line.x[i]);
-      y_lo = std::min(y_lo, line.y[i]);
-      y_hi = std::max(y_hi, line.y[i]);
+      y_lo = std::min(y_lo, line.y[i] - error_of(line, i));
+      y_hi = std::max(y_hi, line.y[i] + error_of(line, i));
     }
   if (!std::isfinite(x_lo)) x_lo = 0, x_hi = 1, y_lo = 0, y_hi = 1;
   widen_if_flat(x_lo, x_hi);
   widen_if_flat(y_lo, y_hi);
-  const double y_pad = (y_hi - y_lo) * 0.05;
-  Frame f{size, x_lo, x_hi, y_lo - y_pad, y_hi + y_pad};
+  const double x_pad = (x_hi - x_lo) * 0.03, y_pad = (y_hi - y_lo) * 0.05;
+  Frame f{size, x_lo - x_pad, x_hi + x_pad, y_lo - y_pad, y_hi + y_pad};
   f.whole_x = std::all_of(series.begin(), series.end(), [](const Series& line) {
     return std::all_of(line.x.begin(), line.x.end(), [](double x) { return x == std::round(x); });
   });
-  constexpr int kLegendWidth = 90;
-  if (series.size() > 1) f.right_margin = kRight + kLegendWidth;
+  size_t longest_name = 0;
+  for (const Series& line : series) longest_name = std::max(longest_name, line.name.size());
+  const int legend_width = 24 + 13 * static_cast<int>(longest_name) / 2;  // 6.5 px a character
+  if (series.size() > 1) f.right_margin = kRight + legend_width;
   std::ostringstream s;
   s << svg_open(size) << axes(f, x_label, y_label, true);
   for (const Series& line : series) {
@@ -150,15 +155,23 @@ std::string svg_line_chart(const std::vector<Series>& series, const std::string&
     for (size_t i = 0; i < line.x.size(); ++i)
       s << (i ? " " : "") << f.px(line.x[i]) << ',' << f.py(line.y[i]);
     s << "\"/>";
-    for (size_t i = 0; i < line.x.size(); ++i)
-      s << "<circle r=\"2.5\" cx=\"" << f.px(line.x[i]) << "\" cy=\"" << f.py(line.y[i])
-        << "\" fill=\"" << line.color << "\"><title>" << html_escape(line.name) << ": "
-        << tick_text(line.x[i]) << ", " << fixed_number(line.y[i], 4) << "</title></circle>";
+    for (size_t i = 0; i < line.x.size(); ++i) {
+      const double x = f.px(line.x[i]), error = error_of(line, i);
+      if (error > 0)
+        s << "<path d=\"M" << x << ' ' << f.py(line.y[i] - error) << "V" << f.py(line.y[i] + error)
+          << "M" << x - 3 << ' ' << f.py(line.y[i] - error) << "h6M" << x - 3 << ' '
+          << f.py(line.y[i] + error) << "h6\" stroke=\"" << line.color << "\" fill=\"none\"/>";
+      s << "<circle r=\"2.5\" cx=\"" << x << "\" cy=\"" << f.py(line.y[i]) << "\" fill=\""
+        << line.color << "\"><title>" << html_escape(line.name) << ": " << tick_text(line.x[i])
+        << ", " << fixed_number(line.y[i], 4);
+      if (error > 0) s << " &#177; " << fixed_number(error, 4);
+      s << "</title></circle>";
+    }
   }
   if (series.size() > 1)
     for (size_t k = 0; k < series.size(); ++k) {
       const double y = kTop + 8 + 15.0 * static_cast<double>(k);
-      const double x = size.width - kLegendWidth;
+      const double x = size.width - legend_width;
       s << "<rect x=\"" << x << "\" y=\"" << y - 8 << "\" width=\"10\" height=\"10\" fill=\""
         << series[k].color << "\"/><text x=\"" << x + 14 << "\" y=\"" << y + 1 << "\">"
         << html_escape(series[k].name) << "</text>";

@@ -23,6 +23,7 @@ struct Series {
   std::string name;  // in the legend
   std::string color;
   std::vector<double> x, y;
+  std::vector<double> error;  // empty, or one per point: a whisker from y - error to y + error
 };
 
 struct ScatterPoint {
@@ -35,7 +36,8 @@ struct ScatterPoint {
 std::string svg_bar_chart(const std::vector<Bar>& bars, double y_max, const std::string& x_label,
                           const std::string& y_label, PlotSize size = {});
 
-// Polylines with dots at the data points, axes fitted to the data, a legend when several series.
+// Polylines with dots at the data points (and their whiskers), axes fitted to the data, a legend
+// when several series.
 std::string svg_line_chart(const std::vector<Series>& series, const std::string& x_label,
                            const std::string& y_label, PlotSize size = {});
 

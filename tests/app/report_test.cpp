@@ -210,6 +210,20 @@ TEST(ReportHtml, SeedsGiveTheSpreadAndBudgetsTheCurve) {
   EXPECT_NE(html.find("<td class=\"num\">52.00 &plusmn; 2.83</td>"), std::string::npos);
   EXPECT_NE(html.find("<h2>Budget curve</h2>"), std::string::npos);
   EXPECT_NE(html.find("href=\"#budget\""), std::string::npos);
+  // The 1x point of the curve carries its spread: a whisker and the standard deviation on hover.
+  EXPECT_NE(html.find("M: 1, 52.0000 &#177; 2.8284</title>"), std::string::npos);
+  EXPECT_NE(html.find("M: 2, 60.0000</title>"), std::string::npos);  // one seed: no whisker
+
+  // --sections keeps the named sections only, in page order, and names an unknown one.
+  ASSERT_EQ(report_command(dirs, out, "budget,results"), 0);
+  const std::string some = read_text(out);
+  EXPECT_NE(some.find("<h2>Results</h2>"), std::string::npos);
+  EXPECT_LT(some.find("<h2>Results</h2>"), some.find("<h2>Budget curve</h2>"));
+  for (const char* absent : {"<h2>Runs</h2>", "<h2>Spread over seeds</h2>", "href=\"#seeds\"",
+                             "<h2>Mechanism diagnostics</h2>"})
+    EXPECT_EQ(some.find(absent), std::string::npos) << absent;
+  test::expect_error([&] { report_command(dirs, out, "results,budgets"); },
+                     {"--sections", "'budgets'", "known: runs, results"});
 }
 
 TEST(ReportHtml, PoolFileAbsentIsSaidInsteadOfThumbnails) {
