@@ -67,7 +67,8 @@ const SectionKind kSections[] = {
 std::vector<std::string> chosen_sections(const std::string& list) {
   std::vector<std::string> chosen;
   std::string known;
-  for (const SectionKind& kind : kSections) known += (known.empty() ? "" : ", ") + std::string(kind.id);
+  for (const SectionKind& kind : kSections)
+    known += (known.empty() ? "" : ", ") + std::string(kind.id);
   for (size_t at = 0; at <= list.size() && !list.empty();) {
     const size_t comma = std::min(list.find(',', at), list.size());
     const std::string name = list.substr(at, comma - at);
