@@ -38,7 +38,7 @@ REFERENCE_PACKAGES := python3-torch python3-numpy
 KIT_PACKAGES := python3
 
 .PHONY: all deps deps-if-missing reference-deps test sanitize fuzz data demo compare attribution \
-        budget bench gpu-kit clean
+        budget budget-report bench gpu-kit clean
 
 all: deps-if-missing $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
@@ -103,6 +103,10 @@ BUDGET ?= 2
 budget: all data
 	tools/study/compare_seeds.sh $(BUILD) runs/budget_$(BUDGET)x_cpu "$(SEEDS)" \
 	  $(foreach m,simclr simclr_colt kdup,configs/cpu/budget/$(m)_$(BUDGET)x.json)
+
+# The budget curve's page from every finished run of make compare and make budget (any seeds).
+budget-report: all
+	tools/study/budget_report.sh $(BUILD) docs/budget_study.html
 
 # kdup against PyTorch on this CPU, side by side; appends the table to BENCHMARKS.md.
 bench: all reference-deps
