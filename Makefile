@@ -106,7 +106,8 @@ budget: all data
 
 # The budget curve's page from every finished run of make compare and make budget (any seeds).
 budget-report: all
-	tools/study/budget_report.sh $(BUILD) docs/budget_study.html
+	tools/study/budget_report.sh $(BUILD) docs/budget_study.html $(COMPARE_CONFIGS) \
+	  $(foreach b,2 4,$(foreach m,simclr simclr_colt kdup,configs/cpu/budget/$(m)_$(b)x.json))
 
 # kdup against PyTorch on this CPU, side by side; appends the table to BENCHMARKS.md.
 bench: all reference-deps
